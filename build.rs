@@ -1,0 +1,36 @@
+//! Generates the C header from `src/capi.rs` with cbindgen (pinned in Cargo.toml).
+//!
+//! The header is always written to `$OUT_DIR/svmq.h`; `tests/header.rs` fails when the committed
+//! `include/svmq.h` differs from it. To refresh the committed copy:
+//! `SVMQ_UPDATE_HEADER=1 cargo build` (the README says so too).
+//!
+//! It also links the `svmq` tool without any C runtime: its own `_start`, no libc, static, no PIE.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    println!("cargo:rerun-if-changed=src/capi.rs");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=SVMQ_UPDATE_HEADER");
+
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let bindings = cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(crate_dir.join("src/capi.rs"))
+        .generate()
+        .expect("cbindgen generates the header");
+    let generated = out_dir.join("svmq.h");
+    bindings.write_to_file(&generated);
+    if env::var_os("SVMQ_UPDATE_HEADER").is_some() {
+        bindings.write_to_file(crate_dir.join("include/svmq.h"));
+    }
+
+    // The no_std, no_main `svmq` binary: no C start files, no libc, fully static, not position-independent
+    // (its _start does not relocate itself).
+    for arg in ["-nostartfiles", "-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none"] {
+        println!("cargo:rustc-link-arg-bin=svmq={arg}");
+    }
+}

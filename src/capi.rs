@@ -1,0 +1,529 @@
+//! The C ABI: `svmq_*` functions for C programs, described by the generated `include/svmq.h`.
+//!
+//! # Safety
+//!
+//! This module and [`sys`](crate::sys) are the only ones allowed `unsafe`. Here it is used for one thing:
+//! turning C pointers into Rust references or slices. Every pointer is NULL-checked first; beyond that
+//! the C caller's contract, stated on each function in the header, is that a non-NULL pointer is valid
+//! for the size passed beside it. Conventions:
+//!
+//! - every function returns `>= 0` on success and `-errno` on failure (there is no libc `errno`);
+//! - NULL pointers are `-EFAULT`; oversize lengths `-E2BIG`; non-positive message types, negative ids and
+//!   unknown flag bits `-EINVAL`, all before any system call;
+//! - outputs are written only on success;
+//! - nothing panics or unwinds: no indexing, no `unwrap`, and the static library is built with
+//!   `panic = "abort"`.
+#![allow(unsafe_code)]
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::message::{RecvFlags, Select};
+use crate::queue::{Queue, Settings, Status};
+use crate::spin::Spin;
+use crate::sys::abi;
+use crate::{Errno, sys};
+use core::ffi::{CStr, c_char, c_long, c_void};
+
+/// `IPC_PRIVATE`: the key that always creates a new queue.
+pub const SVMQ_IPC_PRIVATE: i32 = 0;
+/// `IPC_CREAT`: create the queue if the key has none.
+pub const SVMQ_IPC_CREAT: i32 = 0o1000;
+/// `IPC_EXCL`: with `SVMQ_IPC_CREAT`, fail with `-EEXIST` if the key already has a queue.
+pub const SVMQ_IPC_EXCL: i32 = 0o2000;
+/// `IPC_NOWAIT`: fail with `-EAGAIN` (send, queue full) or `-ENOMSG` (receive) instead of blocking.
+pub const SVMQ_IPC_NOWAIT: i32 = 0o4000;
+/// `MSG_NOERROR`: truncate a message longer than the buffer instead of failing with `-E2BIG`.
+pub const SVMQ_MSG_NOERROR: i32 = 0o10000;
+/// `MSG_EXCEPT`: with `mtype > 0`, receive the first message of any other type.
+pub const SVMQ_MSG_EXCEPT: i32 = 0o20000;
+/// `MSG_COPY`: with `SVMQ_IPC_NOWAIT`, copy the message at index `mtype` without removing it.
+pub const SVMQ_MSG_COPY: i32 = 0o40000;
+/// Payload capacity of `svmq_send` and `svmq_recv` (the kernel's default `msgmax`). The `_raw`
+/// functions have no limit of their own.
+pub const SVMQ_MAX_PAYLOAD: usize = 8192;
+/// The default poll budget of `svmq_spin_init`, in nanoseconds (50 us).
+pub const SVMQ_SPIN_DEFAULT_NS: u32 = 50_000;
+
+const _: () = {
+    assert!(SVMQ_IPC_PRIVATE == abi::IPC_PRIVATE && SVMQ_IPC_CREAT == abi::IPC_CREAT);
+    assert!(SVMQ_IPC_EXCL == abi::IPC_EXCL && SVMQ_IPC_NOWAIT == abi::IPC_NOWAIT);
+    assert!(SVMQ_MSG_NOERROR == abi::MSG_NOERROR && SVMQ_MSG_EXCEPT == abi::MSG_EXCEPT);
+    assert!(SVMQ_MSG_COPY == abi::MSG_COPY);
+    assert!(SVMQ_SPIN_DEFAULT_NS == Spin::DEFAULT_MAX_NS);
+    assert!(core::mem::size_of::<c_long>() == 8);
+};
+
+/// A queue's status, as `msgctl(IPC_STAT)` reports it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SvmqStat {
+    /// Key the queue was created with (`SVMQ_IPC_PRIVATE` for private queues).
+    pub key: i32,
+    /// Owner's user id.
+    pub uid: u32,
+    /// Owner's group id.
+    pub gid: u32,
+    /// Creator's user id.
+    pub cuid: u32,
+    /// Creator's group id.
+    pub cgid: u32,
+    /// Permission bits (0 to 0777).
+    pub mode: u32,
+    /// Time of the last send (seconds since the epoch; 0 if none).
+    pub stime: i64,
+    /// Time of the last receive (0 if none).
+    pub rtime: i64,
+    /// Time of creation or of the last `svmq_set`.
+    pub ctime: i64,
+    /// Bytes queued.
+    pub cbytes: u64,
+    /// Messages queued.
+    pub qnum: u64,
+    /// Maximum bytes the queue holds.
+    pub qbytes: u64,
+    /// Pid of the last sender (0 if none).
+    pub lspid: i32,
+    /// Pid of the last receiver (0 if none).
+    pub lrpid: i32,
+    /// The slot's sequence number.
+    pub seq: u32,
+    /// The queue id.
+    pub id: i32,
+}
+
+/// What `svmq_set` changes: all four fields at once (start from `svmq_stat` to keep some).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SvmqSet {
+    /// New owner's user id.
+    pub uid: u32,
+    /// New owner's group id.
+    pub gid: u32,
+    /// New permission bits (0 to 0777).
+    pub mode: u32,
+    /// New maximum bytes in the queue.
+    pub qbytes: u64,
+}
+
+/// System limits (`IPC_INFO`) and usage (`MSG_INFO`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SvmqLimits {
+    /// Maximum bytes in one message (`/proc/sys/kernel/msgmax`).
+    pub msgmax: u32,
+    /// Default maximum bytes in one queue (`/proc/sys/kernel/msgmnb`).
+    pub msgmnb: u32,
+    /// Maximum number of queues (`/proc/sys/kernel/msgmni`).
+    pub msgmni: u32,
+    /// Queues in use.
+    pub queues: u32,
+    /// Messages queued system-wide.
+    pub messages: u32,
+    /// Bytes queued system-wide.
+    pub bytes: u32,
+    /// Highest slot index in use (-1 if none): `svmq_stat_index` from 0 to this finds every queue.
+    pub max_index: i32,
+}
+
+/// Receiver state for `svmq_recv_raw_spin`: initialise with `svmq_spin_init`, keep one per receiving
+/// thread, do not touch its contents.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SvmqSpin {
+    /// Opaque adaptive state.
+    pub opaque: [u32; 6],
+}
+
+fn err(e: Errno) -> i32 {
+    -e.raw()
+}
+
+fn ret<T>(r: Result<T, Errno>, ok: impl FnOnce(T) -> i32) -> i32 {
+    match r {
+        Ok(v) => ok(v),
+        Err(e) => err(e),
+    }
+}
+
+fn check_id(msqid: i32) -> Result<Queue, Errno> {
+    if msqid < 0 { Err(Errno::INVAL) } else { Ok(Queue::from_id(msqid)) }
+}
+
+fn check_flags(flags: i32, allowed: i32) -> Result<i32, Errno> {
+    if flags & !allowed != 0 { Err(Errno::INVAL) } else { Ok(flags) }
+}
+
+const RECV_FLAGS: i32 = SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR | SVMQ_MSG_EXCEPT | SVMQ_MSG_COPY;
+
+impl SvmqStat {
+    fn from_status(id: i32, s: &Status) -> Self {
+        Self {
+            key: s.key.raw(),
+            uid: s.uid,
+            gid: s.gid,
+            cuid: s.cuid,
+            cgid: s.cgid,
+            mode: s.mode,
+            stime: s.stime,
+            rtime: s.rtime,
+            ctime: s.ctime,
+            cbytes: s.cbytes,
+            qnum: s.qnum,
+            qbytes: s.qbytes,
+            lspid: s.lspid,
+            lrpid: s.lrpid,
+            seq: u32::from(s.seq),
+            id,
+        }
+    }
+}
+
+/// Writes `value` through `out` (already NULL-checked by `out_ref`).
+fn out_ref<'a, T>(out: *mut T) -> Result<&'a mut T, Errno> {
+    // SAFETY: the C contract is that a non-NULL `out` points to a writable, aligned T that nothing else
+    // accesses during the call; `as_mut` turns NULL into None.
+    unsafe { out.as_mut() }.ok_or(Errno::FAULT)
+}
+
+/// `ftok(path, proj_id)` without libc: the same key as the C library's `ftok` for the same file.
+///
+/// Only the low 8 bits of `proj_id` are used, as in the C library. The key is written to `*out_key`
+/// (any 32-bit value, -1 included, is a valid key). Returns 0, or `-ENOENT`, `-EACCES`, `-ENOTDIR`, ...
+/// from `stat(2)`; `-EFAULT` if `path` or `out_key` is NULL. `path` must be NUL-terminated.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_ftok(path: *const c_char, proj_id: i32, out_key: *mut i32) -> i32 {
+    if path.is_null() {
+        return err(Errno::FAULT);
+    }
+    let out = match out_ref(out_key) {
+        Ok(o) => o,
+        Err(e) => return err(e),
+    };
+    // SAFETY: path is non-NULL and, by the C contract, NUL-terminated and readable up to the NUL.
+    let path = unsafe { CStr::from_ptr(path) };
+    ret(crate::ftok(path, (proj_id & 0xff) as u8), |key| {
+        *out = key.raw();
+        0
+    })
+}
+
+/// `msgget(key, flags)`: opens or creates a queue; returns its id (>= 0).
+///
+/// `flags` is `SVMQ_IPC_CREAT`, `SVMQ_IPC_EXCL` and permission bits (0 to 0777), or 0 to open an existing
+/// queue. With `SVMQ_IPC_PRIVATE` a new private queue is always made. Errors: `-ENOENT` (no queue for the
+/// key), `-EEXIST` (`SVMQ_IPC_EXCL` and one exists), `-EACCES`, `-ENOSPC` (too many queues), `-EINVAL`
+/// (other flag bits).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_get(key: i32, flags: i32) -> i32 {
+    let allowed = SVMQ_IPC_CREAT | SVMQ_IPC_EXCL | abi::MODE_MASK as i32;
+    ret(check_flags(flags, allowed).and_then(|f| sys::msgget(key, f)), |id| id)
+}
+
+/// `msgsnd`: sends `len` bytes from `data` as a message of type `mtype` (> 0).
+///
+/// The payload is copied once into a frame on the stack; at most `SVMQ_MAX_PAYLOAD` bytes (use
+/// `svmq_send_raw` for more, or for no copy). `data` may be NULL only when `len` is 0. `flags`: 0 (block
+/// while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
+/// `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
+/// `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
+/// `-EFAULT` (`data` NULL with `len > 0`).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_send(msqid: i32, mtype: c_long, data: *const c_void, len: usize, flags: i32) -> i32 {
+    let run = || -> Result<(), Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, SVMQ_IPC_NOWAIT)?;
+        if mtype <= 0 {
+            return Err(Errno::INVAL);
+        }
+        if len > SVMQ_MAX_PAYLOAD {
+            return Err(Errno::TOOBIG);
+        }
+        let payload: &[u8] = if len == 0 {
+            &[]
+        } else if data.is_null() {
+            return Err(Errno::FAULT);
+        } else {
+            // SAFETY: data is non-NULL and, by the C contract, points to len readable bytes.
+            unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) }
+        };
+        sys::msgsnd_copy::<SVMQ_MAX_PAYLOAD>(q.id(), mtype, payload, flags)
+    };
+    ret(run(), |()| 0)
+}
+
+/// `msgrcv`: receives a message into `buf` (capacity `cap` bytes); returns the payload length.
+///
+/// `mtype` is msgrcv's msgtyp: 0 the first message; > 0 the first of that type (of any other type with
+/// `SVMQ_MSG_EXCEPT`); < 0 the first of the lowest type <= |mtype|; with `SVMQ_MSG_COPY` (needs
+/// `SVMQ_IPC_NOWAIT`) a copy of the message at index `mtype`, left queued. The received type is written to
+/// `*out_mtype` unless it is NULL. `cap` above `SVMQ_MAX_PAYLOAD` counts as `SVMQ_MAX_PAYLOAD` (use
+/// `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0.
+/// Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it),
+/// `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`, `-EFAULT`,
+/// `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_recv(
+    msqid: i32,
+    mtype: c_long,
+    buf: *mut c_void,
+    cap: usize,
+    out_mtype: *mut c_long,
+    flags: i32,
+) -> i64 {
+    let run = || -> Result<usize, Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, RECV_FLAGS)?;
+        let cap = cap.min(SVMQ_MAX_PAYLOAD);
+        let dst: &mut [u8] = if cap == 0 {
+            &mut []
+        } else if buf.is_null() {
+            return Err(Errno::FAULT);
+        } else {
+            // SAFETY: buf is non-NULL and, by the C contract, points to cap writable bytes that nothing
+            // else accesses during the call.
+            unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) }
+        };
+        let (got_type, n) = sys::msgrcv_copy::<SVMQ_MAX_PAYLOAD, _>(q.id(), cap, mtype, flags, |t, payload| {
+            let n = payload.len().min(dst.len());
+            if let (Some(to), Some(from)) = (dst.get_mut(..n), payload.get(..n)) {
+                to.copy_from_slice(from);
+            }
+            (t, n)
+        })?;
+        // SAFETY: out_mtype, when non-NULL, points to a writable long by the C contract.
+        if let Some(out) = unsafe { out_mtype.as_mut() } {
+            *out = got_type;
+        }
+        Ok(n)
+    };
+    match run() {
+        Ok(n) => n as i64,
+        Err(e) => i64::from(err(e)),
+    }
+}
+
+/// `msgsnd` of a caller-built `struct { long mtype; char mtext[len]; }`: zero-copy, any size the kernel
+/// accepts (up to `msgmax`).
+///
+/// `msgbuf` must point to `sizeof(long) + len` readable bytes; its `mtype` must be > 0. `flags`: 0 or
+/// `SVMQ_IPC_NOWAIT`. Errors as `svmq_send`, with `-EINVAL` for `len` above the kernel's `msgmax`.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: usize, flags: i32) -> i32 {
+    let run = || -> Result<(), Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, SVMQ_IPC_NOWAIT)?;
+        if msgbuf.is_null() {
+            return Err(Errno::FAULT);
+        }
+        if len > isize::MAX as usize {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: msgbuf is non-NULL and, by the C contract, starts with a readable long (read unaligned
+        // in case the caller packed it).
+        let mtype = unsafe { msgbuf.cast::<c_long>().read_unaligned() };
+        if mtype <= 0 {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: by the C contract msgbuf covers sizeof(long) + len readable bytes.
+        unsafe { sys::msgsnd(q.id(), msgbuf, len, flags) }
+    };
+    ret(run(), |()| 0)
+}
+
+/// `msgrcv` straight into a caller's `struct { long mtype; char mtext[cap]; }`: zero-copy, any size.
+///
+/// `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
+/// Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_recv_raw(msqid: i32, msgbuf: *mut c_void, cap: usize, mtype: c_long, flags: i32) -> i64 {
+    let run = || -> Result<usize, Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, RECV_FLAGS)?;
+        if msgbuf.is_null() {
+            return Err(Errno::FAULT);
+        }
+        if cap > isize::MAX as usize {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: by the C contract msgbuf covers sizeof(long) + cap writable bytes.
+        unsafe { sys::msgrcv(q.id(), msgbuf, cap, mtype, flags) }
+    };
+    match run() {
+        Ok(n) => n as i64,
+        Err(e) => i64::from(err(e)),
+    }
+}
+
+/// Initialises `*spin` for `svmq_recv_raw_spin`, polling at most `max_ns` nanoseconds before blocking
+/// (`SVMQ_SPIN_DEFAULT_NS` is a good start; 0 never polls). Returns 0, or `-EFAULT` if `spin` is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32 {
+    ret(out_ref(spin), |s| {
+        s.opaque = Spin::new(max_ns).to_words();
+        0
+    })
+}
+
+/// `svmq_recv_raw` that first polls without blocking, for an adaptive, time-bounded budget, then blocks.
+///
+/// Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
+/// less when polling did not pay. Same arguments, results and errors as `svmq_recv_raw`; `spin` holds the
+/// adaptive state (one per receiving thread), `-EFAULT` if NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_recv_raw_spin(
+    msqid: i32,
+    msgbuf: *mut c_void,
+    cap: usize,
+    mtype: c_long,
+    flags: i32,
+    spin: *mut SvmqSpin,
+) -> i64 {
+    let run = || -> Result<usize, Errno> {
+        let state = out_ref(spin)?;
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, RECV_FLAGS & !SVMQ_MSG_COPY)?;
+        if msgbuf.is_null() {
+            return Err(Errno::FAULT);
+        }
+        if cap > isize::MAX as usize {
+            return Err(Errno::INVAL);
+        }
+        let select = Select::from_raw(mtype, flags);
+        let rflags = RecvFlags::from_bits(flags & (SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR));
+        let mut spin = Spin::from_words(state.opaque);
+        // SAFETY: by the C contract msgbuf covers sizeof(long) + cap writable bytes.
+        let res = unsafe { q.recv_raw_spin(msgbuf, cap, select, rflags, &mut spin) };
+        state.opaque = spin.to_words();
+        res
+    };
+    match run() {
+        Ok(n) => n as i64,
+        Err(e) => i64::from(err(e)),
+    }
+}
+
+/// `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),
+/// `-EACCES` (no read permission), `-EFAULT` (`out` NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
+    let run = || -> Result<(), Errno> {
+        let out = out_ref(out)?;
+        let q = check_id(msqid)?;
+        let s = q.stat()?;
+        *out = SvmqStat::from_status(msqid, &s);
+        Ok(())
+    };
+    ret(run(), |()| 0)
+}
+
+/// `msgctl(IPC_SET)`: sets owner, group, mode and byte limit from `*attrs`, all at once.
+///
+/// Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
+/// `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
+/// above `INT64_MAX`), `-EFAULT` (`attrs` NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_set(msqid: i32, attrs: *const SvmqSet) -> i32 {
+    let run = || -> Result<(), Errno> {
+        // SAFETY: attrs, when non-NULL, points to a readable svmq_set_t by the C contract.
+        let a = unsafe { attrs.as_ref() }.ok_or(Errno::FAULT)?;
+        let q = check_id(msqid)?;
+        q.set(&Settings { uid: a.uid, gid: a.gid, mode: a.mode, qbytes: a.qbytes })
+    };
+    ret(run(), |()| 0)
+}
+
+/// `msgctl(IPC_RMID)`: removes the queue, waking every blocked sender and receiver with `-EIDRM`.
+/// Returns 0, or `-EINVAL` (no such queue), `-EPERM`.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_remove(msqid: i32) -> i32 {
+    ret(check_id(msqid).and_then(Queue::remove), |()| 0)
+}
+
+/// `msgctl(IPC_INFO)` and `msgctl(MSG_INFO)`: writes the system's limits and usage to `*out`.
+/// Returns 0, or `-EFAULT` (`out` NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_limits(out: *mut SvmqLimits) -> i32 {
+    let run = || -> Result<(), Errno> {
+        let out = out_ref(out)?;
+        let l = crate::limits()?;
+        let u = crate::usage()?;
+        *out = SvmqLimits {
+            msgmax: l.msgmax,
+            msgmnb: l.msgmnb,
+            msgmni: l.msgmni,
+            queues: u.queues,
+            messages: u.messages,
+            bytes: u.bytes,
+            max_index: u.max_index,
+        };
+        Ok(())
+    };
+    ret(run(), |()| 0)
+}
+
+/// `msgctl(index, MSG_STAT_ANY)` (falling back to `MSG_STAT` where unknown): the status of the queue in
+/// slot `index` (0 to `svmq_limits_t.max_index`); returns its id.
+///
+/// Errors: `-EINVAL` (empty slot, or `index < 0`), `-EACCES` (unreadable, only where `MSG_STAT_ANY` is
+/// unknown), `-EFAULT` (`out` NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_stat_index(index: i32, out: *mut SvmqStat) -> i32 {
+    let run = || -> Result<i32, Errno> {
+        let out = out_ref(out)?;
+        if index < 0 {
+            return Err(Errno::INVAL);
+        }
+        let (q, s) = crate::stat_index(index)?;
+        *out = SvmqStat::from_status(q.id(), &s);
+        Ok(q.id())
+    };
+    ret(run(), |id| id)
+}
+
+/// A static description of an errno, such as "No message of desired type"; `err` may be negative (as
+/// returned by the other functions) or positive. Never NULL; unknown numbers give "Unknown error".
+/// The string is static: do not free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_strerror(err: i32) -> *const c_char {
+    Errno::from_raw(err.checked_abs().unwrap_or(0)).description_with_nul().as_ptr().cast()
+}
+
+/// The symbolic name of an errno, such as "ENOMSG"; `err` may be negative or positive. Never NULL;
+/// unknown numbers give "E?". The string is static: do not free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_errname(err: i32) -> *const c_char {
+    Errno::from_raw(err.checked_abs().unwrap_or(0)).name_with_nul().as_ptr().cast()
+}
+
+impl RecvFlags {
+    pub(crate) const fn from_bits(bits: i32) -> Self {
+        let mut f = RecvFlags::BLOCK;
+        if bits & SVMQ_IPC_NOWAIT != 0 {
+            f = f.union(RecvFlags::NOWAIT);
+        }
+        if bits & SVMQ_MSG_NOERROR != 0 {
+            f = f.union(RecvFlags::TRUNCATE);
+        }
+        f
+    }
+}
+
+impl Queue {
+    /// [`recv_frame_spin`](Queue::recv_frame_spin) for a C caller's buffer of runtime size.
+    ///
+    /// # Safety
+    ///
+    /// `msgbuf` must cover `8 + cap` writable bytes.
+    unsafe fn recv_raw_spin(
+        self,
+        msgbuf: *mut c_void,
+        cap: usize,
+        select: Select,
+        flags: RecvFlags,
+        spin: &mut Spin,
+    ) -> Result<usize, Errno> {
+        let (msgtyp, extra) = select.to_raw();
+        let bits = flags.bits() | extra;
+        // SAFETY: forwarded from this function's contract.
+        crate::spin::poll_then_block(spin, bits, |b| unsafe { sys::msgrcv(self.id(), msgbuf, cap, msgtyp, b) })
+    }
+}

@@ -1,0 +1,61 @@
+//! Linux System V message queues with no libc underneath.
+//!
+//! svmq issues `msgget`, `msgsnd`, `msgrcv`, `msgctl` (and `newfstatat`, for [`ftok`]) as raw system
+//! calls through the [`sc`] crate, on x86_64 and aarch64 Linux. It is `#![no_std]` and never allocates:
+//! messages live in fixed-capacity [`heapless`] buffers ([`Message`]) or in the kernel's own layout
+//! ([`Frame`], zero-copy). Queues it makes are the same kernel objects that glibc's `msgsnd`, Python's
+//! `sysv_ipc` and util-linux's `ipcs` see.
+//!
+//! ```
+//! use svmq::{Message, MsgType, Queue, Select};
+//!
+//! const PING: MsgType = MsgType::new(10).unwrap();
+//! let q = Queue::private(0o600)?;                       // msgget(IPC_PRIVATE, 0600)
+//! q.send(&Message::<64>::new(PING, b"ping")?)?;         // msgsnd
+//! let m: Message<64> = q.recv(Select::Exactly(PING))?;  // msgrcv(..., 10, 0)
+//! assert_eq!(m.data(), b"ping");
+//! assert_eq!(q.stat()?.qnum, 0);                        // msgctl(IPC_STAT)
+//! q.remove()?;                                          // msgctl(IPC_RMID)
+//! # Ok::<(), svmq::Errno>(())
+//! ```
+//!
+//! Where things live: [`Queue`] (open, send, receive, status, settings, removal), [`Message`],
+//! [`Frame`] and [`Select`] (what is sent and which message is received), [`Key`] and [`ftok`],
+//! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive), [`Errno`].
+//! The raw, typed system calls are in [`sys`], the only module besides the C ABI (`capi`, exported as
+//! `svmq_*` symbols, see `include/svmq.h`) that contains `unsafe` code.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+compile_error!("svmq supports x86_64 and aarch64 Linux");
+#[cfg(not(target_os = "linux"))]
+compile_error!("svmq supports Linux only");
+
+pub mod capi;
+mod errno;
+mod errno_table;
+mod key;
+mod message;
+mod queue;
+mod spin;
+pub mod sys;
+mod system;
+
+pub use errno::{Errno, retry_on_intr};
+pub use key::{Key, ftok};
+pub use message::{Message, MsgType, RecvFlags, Select, SendFlags};
+pub use queue::{Queue, Settings, Status};
+pub use spin::Spin;
+pub use sys::abi::Frame;
+pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
+
+/// With the `panic-handler` feature the crate stands alone as a `no_std` static library for C: a panic
+/// (none is expected: the C ABI is written not to panic) ends the process with status 134, as `abort`.
+#[cfg(all(feature = "panic-handler", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    sys::exit_group(134)
+}
