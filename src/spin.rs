@@ -6,9 +6,12 @@
 //!
 //! - it never polls when the calling thread may run on one CPU only (`sched_getaffinity`): the poller
 //!   would burn the CPU the sender needs;
-//! - the poll budget follows twice the recent waits that polling satisfied, capped by the policy's
-//!   maximum, and halves each time polling did not pay; below a floor it stops polling, and probes
-//!   again with a small budget every [`Spin::PROBE_EVERY`] receives;
+//! - each time polling did not pay (the budget ran out and the receive blocked), it backs off
+//!   exponentially: after `m` misses in a row it skips polling for the next `2^(m-1) - 1` receives (at
+//!   most [`Spin::MAX_SKIP`]), so a slow peer or an overloaded machine costs one budget per ~1000
+//!   receives; one hit resets the back-off;
+//! - probes use the full budget: a peer that was asleep (because we stopped polling) takes a full
+//!   cross-CPU wake-up to answer, and a short probe would never see the answer and never recover;
 //! - the budget is time (`CLOCK_MONOTONIC`), not iterations.
 //!
 //! Semantics are those of a blocking receive: same selectors, same flags, same errors (`EIDRM` while
@@ -24,10 +27,10 @@ use core::ffi::c_int;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Spin {
     max_ns: u32,
-    limit_ns: u32,
+    misses: u32,
+    skip: u32,
     cpus: u32,
     recheck: u32,
-    idle: u32,
     reserved: u32,
 }
 
@@ -39,34 +42,32 @@ impl Default for Spin {
 }
 
 impl Spin {
-    /// Default longest poll before blocking: 50 µs, about ten local round trips.
+    /// Default longest poll before blocking: 50 µs, longer than a cross-CPU wake-up.
     pub const DEFAULT_MAX_NS: u32 = 50_000;
-    /// Below this budget polling stops (a poll costs a system call, a few hundred ns).
-    pub const FLOOR_NS: u32 = 2_000;
-    /// While polling is off, one receive in this many probes with [`FLOOR_NS`](Self::FLOOR_NS) * 2.
-    pub const PROBE_EVERY: u32 = 64;
+    /// The longest run of receives that block without polling, however often polling failed.
+    pub const MAX_SKIP: u32 = 1023;
     /// Affinity is re-read every this many receives (it can change under a running process).
     const RECHECK_EVERY: u32 = 1024;
 
     /// A policy polling at most `max_ns` nanoseconds before each block; 0 never polls.
     pub const fn new(max_ns: u32) -> Self {
-        Self { max_ns, limit_ns: max_ns, cpus: 0, recheck: 0, idle: 0, reserved: 0 }
+        Self { max_ns, misses: 0, skip: 0, cpus: 0, recheck: 0, reserved: 0 }
     }
 
     /// The state as plain words, for the C ABI's opaque `svmq_spin_t`.
     pub(crate) const fn to_words(self) -> [u32; 6] {
-        [self.max_ns, self.limit_ns, self.cpus, self.recheck, self.idle, self.reserved]
+        [self.max_ns, self.misses, self.skip, self.cpus, self.recheck, self.reserved]
     }
 
     /// The state back from [`to_words`](Self::to_words).
     pub(crate) const fn from_words(w: [u32; 6]) -> Self {
-        let [max_ns, limit_ns, cpus, recheck, idle, reserved] = w;
-        Self { max_ns, limit_ns, cpus, recheck, idle, reserved }
+        let [max_ns, misses, skip, cpus, recheck, reserved] = w;
+        Self { max_ns, misses, skip, cpus, recheck, reserved }
     }
 
-    /// The current poll budget in nanoseconds (0 while polling is off).
-    pub const fn budget_ns(&self) -> u32 {
-        self.limit_ns
+    /// Consecutive receives whose polling did not pay.
+    pub const fn misses(&self) -> u32 {
+        self.misses
     }
 
     /// How long to poll for this receive, in ns; 0 to block at once.
@@ -77,31 +78,26 @@ impl Spin {
             self.recheck = Self::RECHECK_EVERY;
         }
         self.recheck -= 1;
-        if self.cpus <= 1 || self.max_ns == 0 {
+        if self.cpus <= 1 {
             return 0;
         }
-        if self.limit_ns >= Self::FLOOR_NS {
-            return self.limit_ns;
+        if self.skip > 0 {
+            self.skip -= 1;
+            return 0;
         }
-        self.idle += 1;
-        if self.idle >= Self::PROBE_EVERY {
-            self.idle = 0;
-            return Self::FLOOR_NS * 2;
-        }
-        0
+        self.max_ns
     }
 
-    /// A poll found a message after `waited_ns`.
-    fn hit(&mut self, waited_ns: u64) {
-        let want = waited_ns.saturating_mul(2).saturating_add(u64::from(Self::FLOOR_NS));
-        let want = u32::try_from(want).unwrap_or(u32::MAX).min(self.max_ns);
-        // Grow quickly, shrink slowly (an eighth of the way) on fast hits.
-        self.limit_ns = if want > self.limit_ns { want } else { self.limit_ns - (self.limit_ns - want) / 8 };
+    /// A poll found a message.
+    fn hit(&mut self) {
+        self.misses = 0;
     }
 
     /// Polling ran out of budget and the receive had to block.
     fn miss(&mut self) {
-        self.limit_ns /= 2;
+        self.misses = self.misses.saturating_add(1);
+        let shift = self.misses.saturating_sub(1).min(10);
+        self.skip = ((1u32 << shift) - 1).min(Self::MAX_SKIP);
     }
 }
 
@@ -122,7 +118,7 @@ pub(crate) fn poll_then_block(
             match recv(msgflg | abi::IPC_NOWAIT) {
                 Err(Errno::NOMSG) => {}
                 Ok(n) => {
-                    spin.hit(sys::monotonic_ns().saturating_sub(start));
+                    spin.hit();
                     return Ok(n);
                 }
                 // EIDRM, EINVAL, E2BIG, EACCES: exactly what the blocking call would answer.
@@ -191,30 +187,36 @@ mod tests {
         s
     }
 
-    #[test]
-    fn budget_halves_on_misses_and_stops_below_floor() {
-        let mut s = two_cpus();
-        let mut misses = 0;
-        while s.budget_ns() >= Spin::FLOOR_NS {
-            assert!(s.plan() > 0);
-            s.miss();
-            misses += 1;
-        }
-        assert_eq!(misses, 5, "50 us halves below 2 us in five misses");
-        let plans: Vec<u32> = (0..Spin::PROBE_EVERY).map(|_| s.plan()).collect();
-        assert_eq!(plans.iter().filter(|&&p| p > 0).count(), 1, "one probe per PROBE_EVERY receives");
+    fn polls_in(s: &mut Spin, receives: u32) -> usize {
+        (0..receives).filter(|_| s.plan() > 0).count()
     }
 
     #[test]
-    fn hits_raise_budget_up_to_max() {
+    fn misses_back_off_exponentially() {
         let mut s = two_cpus();
-        for _ in 0..10 {
+        // Every poll misses: polls happen on receives 1, 2, 4, 8, ... then once per MAX_SKIP + 1.
+        let mut polled_at = Vec::new();
+        for i in 1..=5000u32 {
+            if s.plan() > 0 {
+                polled_at.push(i);
+                s.miss();
+            }
+        }
+        assert_eq!(&polled_at[..6], &[1, 2, 4, 8, 16, 32]);
+        assert!(polled_at.len() < 20, "{polled_at:?}");
+    }
+
+    #[test]
+    fn one_hit_resets_the_back_off() {
+        let mut s = two_cpus();
+        for _ in 0..5 {
+            while s.plan() == 0 {}
             s.miss();
         }
-        s.hit(3_000);
-        assert_eq!(s.budget_ns(), 8_000);
-        s.hit(1_000_000);
-        assert_eq!(s.budget_ns(), 50_000);
+        while s.plan() == 0 {}
+        s.hit();
+        assert_eq!(polls_in(&mut s, 10), 10);
+        assert_eq!(s.plan(), 50_000, "full budget after a hit");
     }
 
     #[test]
@@ -222,6 +224,21 @@ mod tests {
         let mut s = Spin::new(50_000);
         s.cpus = 1;
         s.recheck = u32::MAX;
+        assert_eq!(polls_in(&mut s, 100), 0);
+    }
+
+    #[test]
+    fn zero_budget_never_polls() {
+        let mut s = Spin::new(0);
+        s.cpus = 2;
+        s.recheck = u32::MAX;
         assert_eq!(s.plan(), 0);
+    }
+
+    #[test]
+    fn c_words_round_trip() {
+        let mut s = two_cpus();
+        s.miss();
+        assert_eq!(Spin::from_words(s.to_words()), s);
     }
 }

@@ -1,0 +1,103 @@
+//! Ping-pong between two processes over one private queue: the latency benchmark (as in IPC-Bench).
+//!
+//! With no arguments: a short demo that starts its peer, runs 5000 round trips of 1 KiB, and prints a
+//! summary. With `--count N --size S`: N round trips of S-byte messages; the last line is
+//! `<round trips per second> msg/s`. `--spin` makes both sides poll adaptively before blocking
+//! ([`svmq::Spin`]).
+//!
+//! Messages go through [`svmq::Frame`]s, the zero-copy path: each side reuses one frame, and the kernel
+//! copies straight into and out of it.
+
+mod common;
+
+use common::{cpu_seconds, die, flag, spawn_peer, switch};
+use std::time::Instant;
+use svmq::{Frame, MsgType, Queue, RecvFlags, Select, SendFlags, Spin};
+
+const REQUEST: MsgType = MsgType::new(1).unwrap();
+const REPLY: MsgType = MsgType::new(2).unwrap();
+const QUIT: MsgType = MsgType::new(3).unwrap();
+const MAX: usize = 8192;
+
+struct Receiver {
+    spin: Option<Spin>,
+}
+
+impl Receiver {
+    fn recv(&mut self, q: Queue, f: &mut Frame<MAX>, select: Select) -> Result<usize, svmq::Errno> {
+        match &mut self.spin {
+            Some(spin) => q.recv_frame_spin(f, select, RecvFlags::BLOCK, spin),
+            None => q.recv_frame(f, select, RecvFlags::BLOCK),
+        }
+    }
+}
+
+fn peer(q: Queue, spin: bool) {
+    let mut rx = Receiver { spin: spin.then(Spin::default) };
+    let mut f = Frame::<MAX>::new(REPLY);
+    loop {
+        let n = rx.recv(q, &mut f, Select::Except(REPLY)).unwrap_or_else(|e| die("peer msgrcv", e));
+        if f.mtype() == Ok(QUIT) {
+            return;
+        }
+        f.set_mtype(REPLY);
+        q.send_frame(&f, n, SendFlags::BLOCK).unwrap_or_else(|e| die("peer msgsnd", e));
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let spin = switch(&args, "--spin");
+    if switch(&args, "--peer") {
+        let id: i32 = flag(&args, "--peer", -1);
+        return peer(Queue::from_id(id), spin);
+    }
+    let demo = !switch(&args, "--count") && !switch(&args, "--size");
+    let count: u64 = flag(&args, "--count", 5000);
+    let size: usize = flag(&args, "--size", 1024);
+    if size > MAX || count == 0 {
+        eprintln!("usage: pingpong [--count N>0] [--size S<={MAX}] [--spin]");
+        std::process::exit(2);
+    }
+    let q = Queue::private(0o600).unwrap_or_else(|e| die("msgget", e));
+    let peer_args: Vec<String> = if spin { vec!["--spin".to_owned()] } else { Vec::new() };
+    let peer_done = spawn_peer(q, &peer_args);
+
+    let mut out = Frame::<MAX>::new(REQUEST);
+    common::pattern(&mut out.text_mut()[..size]);
+    let mut back = Frame::<MAX>::new(REPLY);
+    let mut rx = Receiver { spin: spin.then(Spin::default) };
+    let cpu0 = cpu_seconds();
+    let start = Instant::now();
+    for _ in 0..count {
+        q.send_frame(&out, size, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
+        let n = rx.recv(q, &mut back, Select::Exactly(REPLY)).unwrap_or_else(|e| die("msgrcv", e));
+        if n != size {
+            eprintln!("reply of {n} bytes, expected {size}");
+            std::process::exit(1);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    q.send_frame(&Frame::<0>::new(QUIT), 0, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
+    let peer_ok = peer_done.join().unwrap_or(false);
+    let cpu = cpu_seconds() - cpu0;
+    let _ = q.remove();
+    if !peer_ok {
+        eprintln!("the peer process failed");
+        std::process::exit(1);
+    }
+    if back.text()[..size] != out.text()[..size] {
+        eprintln!("the echoed payload differs");
+        std::process::exit(1);
+    }
+    let rate = count as f64 / secs;
+    if demo {
+        println!("svmq pingpong: two processes, one private System V queue, no libc in the library");
+        println!("  {count} round trips of {size}-byte messages in {secs:.3} s");
+        println!("  {:.1} us per round trip, {:.1} us of CPU per round trip (both processes)", secs * 1e6 / count as f64, cpu * 1e6 / count as f64);
+        println!("  receive: {}", if spin { "adaptive poll, then block" } else { "blocking msgrcv" });
+    } else {
+        println!("cpu: {:.2} us per round trip (both processes)", cpu * 1e6 / count as f64);
+    }
+    println!("{rate:.0} msg/s");
+}
