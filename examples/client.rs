@@ -21,7 +21,8 @@ fn main() {
     for _ in 0..rounds {
         q.send(&ping).unwrap_or_else(|e| die("msgsnd", e));
         println!("Client: Sent ping");
-        let m: Message<64> = svmq::retry_on_intr(|| q.recv(Select::Exactly(TO_CLIENT))).unwrap_or_else(|e| die("msgrcv", e));
+        let m: Message<64> =
+            svmq::retry_on_intr(|| q.recv(Select::Exactly(TO_CLIENT))).unwrap_or_else(|e| die("msgrcv", e));
         if !is(m.data(), "pong") {
             eprintln!("Client: unexpected reply {:?}", String::from_utf8_lossy(m.data()));
             std::process::exit(1);

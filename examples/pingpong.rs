@@ -94,7 +94,11 @@ fn main() {
     if demo {
         println!("svmq pingpong: two processes, one private System V queue, no libc in the library");
         println!("  {count} round trips of {size}-byte messages in {secs:.3} s");
-        println!("  {:.1} us per round trip, {:.1} us of CPU per round trip (both processes)", secs * 1e6 / count as f64, cpu * 1e6 / count as f64);
+        println!(
+            "  {:.1} us per round trip, {:.1} us of CPU per round trip (both processes)",
+            secs * 1e6 / count as f64,
+            cpu * 1e6 / count as f64
+        );
         println!("  receive: {}", if spin { "adaptive poll, then block" } else { "blocking msgrcv" });
     } else {
         println!("cpu: {:.2} us per round trip (both processes)", cpu * 1e6 / count as f64);

@@ -18,7 +18,8 @@ fn main() {
     let q = Queue::create(demo_key(&path, proj), 0o644).unwrap_or_else(|e| die("msgget", e));
     let pong = Message::<4>::new(TO_CLIENT, b"pong").expect("fits");
     loop {
-        let m: Message<64> = svmq::retry_on_intr(|| q.recv(Select::Exactly(TO_SERVER))).unwrap_or_else(|e| die("msgrcv", e));
+        let m: Message<64> =
+            svmq::retry_on_intr(|| q.recv(Select::Exactly(TO_SERVER))).unwrap_or_else(|e| die("msgrcv", e));
         if is(m.data(), "ping") {
             println!("Server: Received ping");
             q.send(&pong).unwrap_or_else(|e| die("msgsnd", e));

@@ -215,6 +215,10 @@ extern "C" {
  * Only the low 8 bits of `proj_id` are used, as in the C library. The key is written to `*out_key`
  * (any 32-bit value, -1 included, is a valid key). Returns 0, or `-ENOENT`, `-EACCES`, `-ENOTDIR`, ...
  * from `stat(2)`; `-EFAULT` if `path` or `out_key` is NULL. `path` must be NUL-terminated.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_ftok(const char *path,
                   int32_t proj_id,
@@ -240,6 +244,10 @@ int32_t svmq_get(int32_t key,
  * `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
  * `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
  * `-EFAULT` (`data` NULL with `len > 0`).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_send(int32_t msqid,
                   long mtype,
@@ -258,6 +266,10 @@ int32_t svmq_send(int32_t msqid,
  * Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it),
  * `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`, `-EFAULT`,
  * `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int64_t svmq_recv(int32_t msqid,
                   long mtype,
@@ -272,6 +284,10 @@ int64_t svmq_recv(int32_t msqid,
  *
  * `msgbuf` must point to `sizeof(long) + len` readable bytes; its `mtype` must be > 0. `flags`: 0 or
  * `SVMQ_IPC_NOWAIT`. Errors as `svmq_send`, with `-EINVAL` for `len` above the kernel's `msgmax`.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_send_raw(int32_t msqid,
                       const void *msgbuf,
@@ -283,6 +299,10 @@ int32_t svmq_send_raw(int32_t msqid,
  *
  * `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
  * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int64_t svmq_recv_raw(int32_t msqid,
                       void *msgbuf,
@@ -293,6 +313,10 @@ int64_t svmq_recv_raw(int32_t msqid,
 /**
  * Initialises `*spin` for `svmq_recv_raw_spin`, polling at most `max_ns` nanoseconds before blocking
  * (`SVMQ_SPIN_DEFAULT_NS` is a good start; 0 never polls). Returns 0, or `-EFAULT` if `spin` is NULL.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_spin_init(struct svmq_spin *spin,
                        uint32_t max_ns);
@@ -303,6 +327,10 @@ int32_t svmq_spin_init(struct svmq_spin *spin,
  * Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
  * less when polling did not pay. Same arguments, results and errors as `svmq_recv_raw`; `spin` holds the
  * adaptive state (one per receiving thread), `-EFAULT` if NULL.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int64_t svmq_recv_raw_spin(int32_t msqid,
                            void *msgbuf,
@@ -314,6 +342,10 @@ int64_t svmq_recv_raw_spin(int32_t msqid,
 /**
  * `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),
  * `-EACCES` (no read permission), `-EFAULT` (`out` NULL).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
 
@@ -323,6 +355,10 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
  * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
  * above `INT64_MAX`), `-EFAULT` (`attrs` NULL).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_set(int32_t msqid, const struct svmq_set *attrs);
 
@@ -335,6 +371,10 @@ int32_t svmq_remove(int32_t msqid);
 /**
  * `msgctl(IPC_INFO)` and `msgctl(MSG_INFO)`: writes the system's limits and usage to `*out`.
  * Returns 0, or `-EFAULT` (`out` NULL).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_limits(struct svmq_limits *out);
 
@@ -344,6 +384,10 @@ int32_t svmq_limits(struct svmq_limits *out);
  *
  * Errors: `-EINVAL` (empty slot, or `index < 0`), `-EACCES` (unreadable, only where `MSG_STAT_ANY` is
  * unknown), `-EFAULT` (`out` NULL).
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int32_t svmq_stat_index(int32_t index,
                         struct svmq_stat *out);
@@ -360,6 +404,19 @@ const char *svmq_strerror(int32_t err);
  * unknown numbers give "E?". The string is static: do not free it.
  */
 const char *svmq_errname(int32_t err);
+
+/**
+ * `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
+ *
+ * Rust's `compiler_builtins` ships compiler-rt's `__mulvti3` object, which calls `__udivti3` and
+ * expects libgcc to define it. svmq never calls `__mulvti3`, so a linker never pulls that object in,
+ * but `nm` would still list `__udivti3` as undefined in the archive. Defining it here keeps the
+ * archive's promise: the only symbols it leaves undefined are the `mem*` functions. Plain shift-and-
+ * subtract, which the compiler does not turn back into a call to itself. Division by zero gives
+ * `u128::MAX` instead of trapping.
+ */
+u128 __udivti3(u128 n,
+               u128 d);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2,7 +2,7 @@
 //!
 //! # Safety
 //!
-//! This module and [`sys`](crate::sys) are the only ones allowed `unsafe`. Here it is used for one thing:
+//! This module and [`crate::sys`] are the only ones allowed `unsafe`. Here it is used for one thing:
 //! turning C pointers into Rust references or slices. Every pointer is NULL-checked first; beyond that
 //! the C caller's contract, stated on each function in the header, is that a non-NULL pointer is valid
 //! for the size passed beside it. Conventions:
@@ -189,8 +189,12 @@ fn out_ref<'a, T>(out: *mut T) -> Result<&'a mut T, Errno> {
 /// Only the low 8 bits of `proj_id` are used, as in the C library. The key is written to `*out_key`
 /// (any 32-bit value, -1 included, is a valid key). Returns 0, or `-ENOENT`, `-EACCES`, `-ENOTDIR`, ...
 /// from `stat(2)`; `-EFAULT` if `path` or `out_key` is NULL. `path` must be NUL-terminated.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_ftok(path: *const c_char, proj_id: i32, out_key: *mut i32) -> i32 {
+pub unsafe extern "C" fn svmq_ftok(path: *const c_char, proj_id: i32, out_key: *mut i32) -> i32 {
     if path.is_null() {
         return err(Errno::FAULT);
     }
@@ -226,8 +230,12 @@ pub extern "C" fn svmq_get(key: i32, flags: i32) -> i32 {
 /// `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
 /// `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
 /// `-EFAULT` (`data` NULL with `len > 0`).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_send(msqid: i32, mtype: c_long, data: *const c_void, len: usize, flags: i32) -> i32 {
+pub unsafe extern "C" fn svmq_send(msqid: i32, mtype: c_long, data: *const c_void, len: usize, flags: i32) -> i32 {
     let run = || -> Result<(), Errno> {
         let q = check_id(msqid)?;
         let flags = check_flags(flags, SVMQ_IPC_NOWAIT)?;
@@ -260,8 +268,12 @@ pub extern "C" fn svmq_send(msqid: i32, mtype: c_long, data: *const c_void, len:
 /// Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it),
 /// `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`, `-EFAULT`,
 /// `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_recv(
+pub unsafe extern "C" fn svmq_recv(
     msqid: i32,
     mtype: c_long,
     buf: *mut c_void,
@@ -306,8 +318,12 @@ pub extern "C" fn svmq_recv(
 ///
 /// `msgbuf` must point to `sizeof(long) + len` readable bytes; its `mtype` must be > 0. `flags`: 0 or
 /// `SVMQ_IPC_NOWAIT`. Errors as `svmq_send`, with `-EINVAL` for `len` above the kernel's `msgmax`.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: usize, flags: i32) -> i32 {
+pub unsafe extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: usize, flags: i32) -> i32 {
     let run = || -> Result<(), Errno> {
         let q = check_id(msqid)?;
         let flags = check_flags(flags, SVMQ_IPC_NOWAIT)?;
@@ -333,8 +349,12 @@ pub extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: usize, f
 ///
 /// `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
 /// Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_recv_raw(msqid: i32, msgbuf: *mut c_void, cap: usize, mtype: c_long, flags: i32) -> i64 {
+pub unsafe extern "C" fn svmq_recv_raw(msqid: i32, msgbuf: *mut c_void, cap: usize, mtype: c_long, flags: i32) -> i64 {
     let run = || -> Result<usize, Errno> {
         let q = check_id(msqid)?;
         let flags = check_flags(flags, RECV_FLAGS)?;
@@ -355,8 +375,12 @@ pub extern "C" fn svmq_recv_raw(msqid: i32, msgbuf: *mut c_void, cap: usize, mty
 
 /// Initialises `*spin` for `svmq_recv_raw_spin`, polling at most `max_ns` nanoseconds before blocking
 /// (`SVMQ_SPIN_DEFAULT_NS` is a good start; 0 never polls). Returns 0, or `-EFAULT` if `spin` is NULL.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32 {
+pub unsafe extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32 {
     ret(out_ref(spin), |s| {
         s.opaque = Spin::new(max_ns).to_words();
         0
@@ -368,8 +392,12 @@ pub extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32 {
 /// Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
 /// less when polling did not pay. Same arguments, results and errors as `svmq_recv_raw`; `spin` holds the
 /// adaptive state (one per receiving thread), `-EFAULT` if NULL.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_recv_raw_spin(
+pub unsafe extern "C" fn svmq_recv_raw_spin(
     msqid: i32,
     msgbuf: *mut c_void,
     cap: usize,
@@ -403,8 +431,12 @@ pub extern "C" fn svmq_recv_raw_spin(
 
 /// `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),
 /// `-EACCES` (no read permission), `-EFAULT` (`out` NULL).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
+pub unsafe extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
     let run = || -> Result<(), Errno> {
         let out = out_ref(out)?;
         let q = check_id(msqid)?;
@@ -420,8 +452,12 @@ pub extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
 /// Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
 /// `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
 /// above `INT64_MAX`), `-EFAULT` (`attrs` NULL).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_set(msqid: i32, attrs: *const SvmqSet) -> i32 {
+pub unsafe extern "C" fn svmq_set(msqid: i32, attrs: *const SvmqSet) -> i32 {
     let run = || -> Result<(), Errno> {
         // SAFETY: attrs, when non-NULL, points to a readable svmq_set_t by the C contract.
         let a = unsafe { attrs.as_ref() }.ok_or(Errno::FAULT)?;
@@ -440,8 +476,12 @@ pub extern "C" fn svmq_remove(msqid: i32) -> i32 {
 
 /// `msgctl(IPC_INFO)` and `msgctl(MSG_INFO)`: writes the system's limits and usage to `*out`.
 /// Returns 0, or `-EFAULT` (`out` NULL).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_limits(out: *mut SvmqLimits) -> i32 {
+pub unsafe extern "C" fn svmq_limits(out: *mut SvmqLimits) -> i32 {
     let run = || -> Result<(), Errno> {
         let out = out_ref(out)?;
         let l = crate::limits()?;
@@ -465,8 +505,12 @@ pub extern "C" fn svmq_limits(out: *mut SvmqLimits) -> i32 {
 ///
 /// Errors: `-EINVAL` (empty slot, or `index < 0`), `-EACCES` (unreadable, only where `MSG_STAT_ANY` is
 /// unknown), `-EFAULT` (`out` NULL).
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
 #[unsafe(no_mangle)]
-pub extern "C" fn svmq_stat_index(index: i32, out: *mut SvmqStat) -> i32 {
+pub unsafe extern "C" fn svmq_stat_index(index: i32, out: *mut SvmqStat) -> i32 {
     let run = || -> Result<i32, Errno> {
         let out = out_ref(out)?;
         if index < 0 {
@@ -526,4 +570,31 @@ impl Queue {
         // SAFETY: forwarded from this function's contract.
         crate::spin::poll_then_block(spin, bits, |b| unsafe { sys::msgrcv(self.id(), msgbuf, cap, msgtyp, b) })
     }
+}
+
+/// `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
+///
+/// Rust's `compiler_builtins` ships compiler-rt's `__mulvti3` object, which calls `__udivti3` and
+/// expects libgcc to define it. svmq never calls `__mulvti3`, so a linker never pulls that object in,
+/// but `nm` would still list `__udivti3` as undefined in the archive. Defining it here keeps the
+/// archive's promise: the only symbols it leaves undefined are the `mem*` functions. Plain shift-and-
+/// subtract, which the compiler does not turn back into a call to itself. Division by zero gives
+/// `u128::MAX` instead of trapping.
+#[cfg(feature = "c-staticlib")]
+#[unsafe(no_mangle)]
+pub extern "C" fn __udivti3(n: u128, d: u128) -> u128 {
+    if d == 0 {
+        return u128::MAX;
+    }
+    let (mut q, mut r) = (0u128, 0u128);
+    let mut i = 128;
+    while i > 0 {
+        i -= 1;
+        r = (r << 1) | ((n >> i) & 1);
+        if r >= d {
+            r -= d;
+            q |= 1 << i;
+        }
+    }
+    q
 }

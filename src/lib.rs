@@ -52,9 +52,9 @@ pub use spin::Spin;
 pub use sys::abi::Frame;
 pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
 
-/// With the `panic-handler` feature the crate stands alone as a `no_std` static library for C: a panic
+/// With the `c-staticlib` feature the crate stands alone as a `no_std` static library for C: a panic
 /// (none is expected: the C ABI is written not to panic) ends the process with status 134, as `abort`.
-#[cfg(all(feature = "panic-handler", not(test)))]
+#[cfg(all(feature = "c-staticlib", not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     sys::exit_group(134)

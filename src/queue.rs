@@ -150,7 +150,12 @@ impl Queue {
     /// With [`RecvFlags::TRUNCATE`] a longer message is taken and cut to `N` bytes (the kernel does not
     /// say whether it cut). `msg` is changed only on success.
     #[doc(alias = "msgrcv")]
-    pub fn recv_into<const N: usize>(self, msg: &mut Message<N>, select: Select, flags: RecvFlags) -> Result<usize, Errno> {
+    pub fn recv_into<const N: usize>(
+        self,
+        msg: &mut Message<N>,
+        select: Select,
+        flags: RecvFlags,
+    ) -> Result<usize, Errno> {
         let (msgtyp, extra) = select.to_raw();
         sys::msgrcv_copy::<N, _>(self.id, N, msgtyp, flags.bits() | extra, |mtype, data| msg.fill(mtype, data))?
     }
@@ -158,7 +163,12 @@ impl Queue {
     /// `msgrcv` straight into a kernel-layout frame, up to its capacity `N`. Returns the payload length;
     /// the type is [`Frame::mtype`]. No copy.
     #[doc(alias = "msgrcv")]
-    pub fn recv_frame<const N: usize>(self, frame: &mut Frame<N>, select: Select, flags: RecvFlags) -> Result<usize, Errno> {
+    pub fn recv_frame<const N: usize>(
+        self,
+        frame: &mut Frame<N>,
+        select: Select,
+        flags: RecvFlags,
+    ) -> Result<usize, Errno> {
         let (msgtyp, extra) = select.to_raw();
         sys::msgrcv_frame(self.id, frame, msgtyp, flags.bits() | extra)
     }
@@ -181,7 +191,12 @@ impl Queue {
 
     /// [`peek`](Self::peek) into a kernel-layout frame. Returns the payload length.
     #[doc(alias = "MSG_COPY")]
-    pub fn peek_frame<const N: usize>(self, frame: &mut Frame<N>, index: u32, flags: RecvFlags) -> Result<usize, Errno> {
+    pub fn peek_frame<const N: usize>(
+        self,
+        frame: &mut Frame<N>,
+        index: u32,
+        flags: RecvFlags,
+    ) -> Result<usize, Errno> {
         let flags = flags.bits() | abi::IPC_NOWAIT | abi::MSG_COPY;
         sys::msgrcv_frame(self.id, frame, index.into(), flags)
     }

@@ -126,7 +126,7 @@ pub(crate) fn poll_then_block(
             }
             polls = polls.wrapping_add(1);
             // Reading the clock is a system call too: look every fourth poll.
-            if polls % 4 == 0 && sys::monotonic_ns().saturating_sub(start) >= u64::from(budget) {
+            if polls.is_multiple_of(4) && sys::monotonic_ns().saturating_sub(start) >= u64::from(budget) {
                 break;
             }
         }

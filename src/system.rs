@@ -71,12 +71,7 @@ pub fn limits() -> Result<Limits, Errno> {
 pub fn usage() -> Result<Usage, Errno> {
     let mut info = MsgInfo::default();
     let max_index = sys::msgctl_info(abi::MSG_INFO, &mut info)?;
-    Ok(Usage {
-        queues: to_u32(info.msgpool),
-        messages: to_u32(info.msgmap),
-        bytes: to_u32(info.msgtql),
-        max_index,
-    })
+    Ok(Usage { queues: to_u32(info.msgpool), messages: to_u32(info.msgmap), bytes: to_u32(info.msgtql), max_index })
 }
 
 /// Which `msgctl` command an enumeration used.

@@ -17,7 +17,8 @@ fn ftok_equals_glibc_on_many_paths_and_ids() {
     let _ = std::fs::remove_file(&link);
     std::os::unix::fs::symlink(&file, &link).unwrap();
     let mut paths = vec!["/", "/tmp", "/proc/self", "/dev/null", "/etc/passwd"];
-    let extra = [file.to_str().unwrap().to_owned(), link.to_str().unwrap().to_owned(), dir.to_str().unwrap().to_owned()];
+    let extra =
+        [file.to_str().unwrap().to_owned(), link.to_str().unwrap().to_owned(), dir.to_str().unwrap().to_owned()];
     paths.extend(extra.iter().map(String::as_str));
     if std::path::Path::new("/dev/shm").exists() {
         paths.push("/dev/shm");
@@ -46,7 +47,8 @@ fn c_abi_ftok_masks_proj_id_like_glibc() {
     let c = CString::new("/").unwrap();
     for id in [0x41, 0x141, -1, 0x80, 0xff] {
         let mut key = 0;
-        assert_eq!(svmq::capi::svmq_ftok(c.as_ptr(), id, &mut key), 0);
+        // SAFETY: a NUL-terminated path and a valid out pointer.
+        assert_eq!(unsafe { svmq::capi::svmq_ftok(c.as_ptr(), id, &mut key) }, 0);
         assert_eq!(key, libc_ftok(&c, id), "proj_id {id:#x}");
     }
 }

@@ -54,12 +54,8 @@ pub fn die(what: &str, e: svmq::Errno) -> ! {
 /// watchdog that removes the queue if the peer dies, so the parent never blocks forever.
 pub fn spawn_peer(q: svmq::Queue, extra: &[String]) -> std::thread::JoinHandle<bool> {
     let exe = std::env::current_exe().expect("current_exe");
-    let mut child = std::process::Command::new(exe)
-        .arg("--peer")
-        .arg(q.id().to_string())
-        .args(extra)
-        .spawn()
-        .unwrap_or_else(|e| {
+    let mut child =
+        std::process::Command::new(exe).arg("--peer").arg(q.id().to_string()).args(extra).spawn().unwrap_or_else(|e| {
             let _ = q.remove();
             eprintln!("cannot start the peer process: {e}");
             std::process::exit(1)

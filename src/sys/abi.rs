@@ -68,6 +68,9 @@ pub struct Ipc64Perm {
     pub seq: c_ushort,
     /// Padding.
     pub pad2: c_ushort,
+    /// The alignment gap before `unused1`, made explicit so that no byte handed to the kernel is
+    /// uninitialized (valgrind checks `IPC_SET`'s buffer byte by byte).
+    pub pad3: u32,
     /// Reserved by the kernel.
     pub unused1: c_ulong,
     /// Reserved by the kernel.
@@ -122,6 +125,8 @@ pub struct MsgInfo {
     pub msgtql: c_int,
     /// Max number of segments.
     pub msgseg: c_ushort,
+    /// Tail padding, explicit.
+    pub pad: c_ushort,
 }
 
 /// The kernel's `struct msgbuf` with a payload of `N` bytes: what `msgsnd(2)`/`msgrcv(2)` read and write.

@@ -25,11 +25,7 @@ use core::mem::MaybeUninit;
 #[inline(always)]
 fn decode(ret: usize) -> Result<usize, Errno> {
     let signed = ret as isize;
-    if (-4095..=-1).contains(&signed) {
-        Err(Errno::from_raw(-signed as i32))
-    } else {
-        Ok(ret)
-    }
+    if (-4095..=-1).contains(&signed) { Err(Errno::from_raw(-signed as i32)) } else { Ok(ret) }
 }
 
 /// Sign-extends a C `int` argument into a register, as the C calling convention would.
@@ -74,9 +70,7 @@ pub unsafe fn msgrcv(
     msgflg: c_int,
 ) -> Result<usize, Errno> {
     // SAFETY: the caller guarantees msgp covers 8 + msgsz writable bytes; the kernel writes at most that.
-    let ret = unsafe {
-        sc::syscall5(sc::nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg))
-    };
+    let ret = unsafe { sc::syscall5(sc::nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg)) };
     decode(ret)
 }
 
@@ -174,9 +168,7 @@ pub fn msgctl_stat(msqid: c_int, cmd: c_int, buf: &mut Msqid64Ds) -> Result<c_in
 #[inline]
 pub fn msgctl_set(msqid: c_int, buf: &Msqid64Ds) -> Result<(), Errno> {
     // SAFETY: buf is a live 120-byte msqid64_ds; IPC_SET only reads it.
-    let ret = unsafe {
-        sc::syscall3(sc::nr::MSGCTL, int(msqid), int(abi::IPC_SET), buf as *const Msqid64Ds as usize)
-    };
+    let ret = unsafe { sc::syscall3(sc::nr::MSGCTL, int(msqid), int(abi::IPC_SET), buf as *const Msqid64Ds as usize) };
     decode(ret).map(|_| ())
 }
 

@@ -58,7 +58,10 @@ pub fn as_nobody(f: impl FnOnce() -> i32) -> i32 {
         let pid = libc::fork();
         assert!(pid >= 0, "fork");
         if pid == 0 {
-            if libc::setgroups(0, std::ptr::null()) != 0 || libc::setresgid(65534, 65534, 65534) != 0 || libc::setresuid(65534, 65534, 65534) != 0 {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setresgid(65534, 65534, 65534) != 0
+                || libc::setresuid(65534, 65534, 65534) != 0
+            {
                 libc::_exit(120);
             }
             let code = f();

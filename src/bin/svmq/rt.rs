@@ -209,3 +209,14 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// unwinds, so it is never called.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_eh_personality() {}
+
+/// `strlen` (`CStr::to_bytes` calls it).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
+    let mut n = 0;
+    // SAFETY: the caller guarantees s is NUL-terminated.
+    while unsafe { *s.add(n) } != 0 {
+        n += 1;
+    }
+    n
+}

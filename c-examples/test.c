@@ -1,0 +1,347 @@
+/* The C test suite: every exported function, its success and its error paths, on real queues.
+ * Exit status 0 when every check passed; one line per failed check on stderr. Leaves no queue behind. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "svmq.h"
+
+static int checks, failures;
+#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
+    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define EQ(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); checks++; if (a_ != b_) { failures++; \
+    fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a, a_, #b, b_); } } while (0)
+
+static int32_t fresh(void) {
+    int32_t id = svmq_get(SVMQ_IPC_PRIVATE, 0600);
+    if (id < 0) { fprintf(stderr, "cannot create a queue: %d\n", id); exit(2); }
+    return id;
+}
+
+static long read_proc(const char *name) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/sys/kernel/%s", name);
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    if (f) { if (fscanf(f, "%ld", &v) != 1) v = -1; fclose(f); }
+    return v;
+}
+
+static void test_ftok(void) {
+    int32_t key = 0;
+    EQ(svmq_ftok(NULL, 1, &key), -EFAULT);
+    EQ(svmq_ftok("/", 1, NULL), -EFAULT);
+    EQ(svmq_ftok("/nonexistent/svmq", 1, &key), -ENOENT);
+    const char *paths[] = {"/", "/tmp", "/proc/self", "/dev/null"};
+    for (size_t p = 0; p < sizeof paths / sizeof *paths; p++)
+        for (int id = 1; id <= 255; id += 17) {
+            EQ(svmq_ftok(paths[p], id, &key), 0);
+            EQ(key, ftok(paths[p], id));
+        }
+    EQ(svmq_ftok("/", 0x141, &key), 0);
+    EQ(key, ftok("/", 0x141)); /* only the low 8 bits count, as in glibc */
+}
+
+static void test_get(void) {
+    EQ(svmq_get(SVMQ_IPC_PRIVATE, 0600 | 01000000), -EINVAL); /* unknown flag bit */
+    EQ(svmq_get(SVMQ_IPC_PRIVATE, 04600), -EINVAL);           /* setuid bit: not a queue mode */
+    int32_t key = (int32_t)(0x5c000000u | ((unsigned)getpid() & 0xffffff));
+    EQ(svmq_get(key, 0), -ENOENT);
+    int32_t id = svmq_get(key, SVMQ_IPC_CREAT | SVMQ_IPC_EXCL | 0640);
+    CHECK(id >= 0);
+    EQ(svmq_get(key, SVMQ_IPC_CREAT | SVMQ_IPC_EXCL | 0640), -EEXIST);
+    EQ(svmq_get(key, 0), id);
+    EQ(svmq_get(key, SVMQ_IPC_CREAT | 0600), id);
+    svmq_stat_t st;
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.key, key);
+    EQ(st.mode, 0640);
+    EQ(st.id, id);
+    EQ(svmq_remove(id), 0);
+    int32_t a = fresh(), b = fresh();
+    CHECK(a != b);
+    svmq_remove(a);
+    svmq_remove(b);
+}
+
+static void test_send_recv(void) {
+    int32_t id = fresh();
+    char buf[64];
+    long t = -1;
+    EQ(svmq_send(-1, 1, "x", 1, 0), -EINVAL);
+    EQ(svmq_send(id, 0, "x", 1, 0), -EINVAL);
+    EQ(svmq_send(id, -5, "x", 1, 0), -EINVAL);
+    EQ(svmq_send(id, 1, NULL, 1, 0), -EFAULT);
+    EQ(svmq_send(id, 1, "x", 1, SVMQ_MSG_NOERROR), -EINVAL);
+    static char big[SVMQ_MAX_PAYLOAD + 1];
+    EQ(svmq_send(id, 1, big, sizeof big, 0), -E2BIG);
+    svmq_stat_t st;
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qnum, 0); /* nothing was queued by the failures */
+
+    EQ(svmq_send(id, 1, NULL, 0, 0), 0); /* empty message, NULL allowed */
+    EQ(svmq_recv(id, 0, NULL, 0, &t, SVMQ_IPC_NOWAIT), 0);
+    EQ(t, 1);
+    EQ(svmq_send(id, 1, big, SVMQ_MAX_PAYLOAD, 0), 0); /* full capacity */
+    static char back[SVMQ_MAX_PAYLOAD];
+    EQ(svmq_recv(id, 0, back, sizeof back, NULL, 0), SVMQ_MAX_PAYLOAD);
+
+    EQ(svmq_recv(-3, 0, buf, sizeof buf, NULL, 0), -EINVAL);
+    EQ(svmq_recv(id, 0, NULL, 8, NULL, 0), -EFAULT);
+    EQ(svmq_recv(id, 0, buf, sizeof buf, NULL, 0x7), -EINVAL);
+    EQ(svmq_recv(id, 0, buf, sizeof buf, NULL, SVMQ_IPC_NOWAIT), -ENOMSG);
+
+    /* selectors */
+    EQ(svmq_send(id, 5, "five", 4, 0), 0);
+    EQ(svmq_send(id, 3, "three", 5, 0), 0);
+    EQ(svmq_send(id, 9, "nine", 4, 0), 0);
+    EQ(svmq_send(id, 1L << 40, "wide", 4, 0), 0);
+    t = 0;
+    EQ(svmq_recv(id, 1L << 40, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT), 4); /* exact, beyond 32 bits */
+    EQ(t, 1L << 40);
+    EQ(svmq_recv(id, -6, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT), 5);         /* lowest <= 6 */
+    EQ(t, 3);
+    CHECK(memcmp(buf, "three", 5) == 0);
+    EQ(svmq_recv(id, 5, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_EXCEPT), 4); /* all but 5 */
+    EQ(t, 9);
+    EQ(svmq_recv(id, 4, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT), -ENOMSG);
+    EQ(svmq_recv(id, 0, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT), 4); /* any */
+    EQ(t, 5);
+
+    /* E2BIG keeps the message queued; MSG_NOERROR truncates */
+    EQ(svmq_send(id, 2, "0123456789", 10, 0), 0);
+    EQ(svmq_recv(id, 0, buf, 4, &t, SVMQ_IPC_NOWAIT), -E2BIG);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qnum, 1);
+    memset(buf, 0, sizeof buf);
+    EQ(svmq_recv(id, 0, buf, 4, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR), 4);
+    CHECK(memcmp(buf, "0123", 4) == 0 && buf[4] == 0);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qnum, 0);
+
+    /* outputs untouched on failure */
+    t = 1234;
+    EQ(svmq_recv(id, 0, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT), -ENOMSG);
+    EQ(t, 1234);
+
+    /* MSG_COPY: copy by index, nothing dequeued */
+    EQ(svmq_send(id, 1, "a", 1, 0), 0);
+    EQ(svmq_send(id, 2, "b", 1, 0), 0);
+    int64_t n = svmq_recv(id, 1, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_COPY);
+    if (n == -ENOSYS) {
+        fprintf(stderr, "note: kernel without MSG_COPY, got -ENOSYS\n");
+    } else {
+        EQ(n, 1);
+        EQ(t, 2);
+        EQ(buf[0], 'b');
+        EQ(svmq_recv(id, 2, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_COPY), -ENOMSG);
+    }
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qnum, 2);
+    EQ(svmq_remove(id), 0);
+}
+
+static void test_raw(void) {
+    int32_t id = fresh();
+    struct { long mtype; char mtext[32]; } m = {7, "raw payload"}, r;
+    EQ(svmq_send_raw(id, NULL, 4, 0), -EFAULT);
+    EQ(svmq_send_raw(-1, &m, 4, 0), -EINVAL);
+    m.mtype = 0;
+    EQ(svmq_send_raw(id, &m, 4, 0), -EINVAL);
+    m.mtype = -2;
+    EQ(svmq_send_raw(id, &m, 4, 0), -EINVAL);
+    m.mtype = 7;
+    EQ(svmq_send_raw(id, &m, 11, SVMQ_IPC_NOWAIT), 0);
+    EQ(svmq_recv_raw(id, NULL, 32, 0, 0), -EFAULT);
+    EQ(svmq_recv_raw(id, &r, 4, 0, SVMQ_IPC_NOWAIT), -E2BIG);
+    EQ(svmq_recv_raw(id, &r, sizeof r.mtext, 0, SVMQ_IPC_NOWAIT), 11);
+    EQ(r.mtype, 7);
+    CHECK(memcmp(r.mtext, "raw payload", 11) == 0);
+    /* beyond the kernel's msgmax: the kernel says EINVAL */
+    long msgmax = read_proc("msgmax");
+    char *huge = calloc(1, sizeof(long) + (size_t)msgmax + 1);
+    *(long *)huge = 1;
+    EQ(svmq_send_raw(id, huge, (size_t)msgmax + 1, SVMQ_IPC_NOWAIT), -EINVAL);
+    EQ(svmq_send_raw(id, huge, (size_t)msgmax, SVMQ_IPC_NOWAIT), 0);
+    EQ(svmq_recv_raw(id, huge, (size_t)msgmax, 0, SVMQ_IPC_NOWAIT), msgmax);
+    free(huge);
+    EQ(svmq_remove(id), 0);
+}
+
+static void test_full_queue(void) {
+    int32_t id = fresh();
+    svmq_stat_t st;
+    EQ(svmq_stat(id, &st), 0);
+    svmq_set_t s = {st.uid, st.gid, st.mode, 16};
+    EQ(svmq_set(id, &s), 0);
+    EQ(svmq_send(id, 1, "0123456789abcdef", 16, SVMQ_IPC_NOWAIT), 0);
+    EQ(svmq_send(id, 1, "x", 1, SVMQ_IPC_NOWAIT), -EAGAIN);
+    EQ(svmq_remove(id), 0);
+}
+
+static void test_stat_set_remove(void) {
+    int32_t id = fresh();
+    svmq_stat_t st;
+    svmq_set_t s;
+    EQ(svmq_stat(id, NULL), -EFAULT);
+    EQ(svmq_stat(-1, &st), -EINVAL);
+    EQ(svmq_set(id, NULL), -EFAULT);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.uid, geteuid());
+    EQ(st.cgid, getegid());
+    EQ(st.qbytes, read_proc("msgmnb"));
+    EQ(st.lspid, 0);
+    EQ(svmq_send(id, 1, "abc", 3, 0), 0);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.lspid, getpid());
+    EQ(st.cbytes, 3);
+    CHECK(st.stime > 0);
+    /* the same fields as glibc's msgctl */
+    struct msqid_ds ds;
+    EQ(msgctl(id, IPC_STAT, &ds), 0);
+    EQ(ds.msg_qnum, st.qnum);
+    EQ(ds.msg_qbytes, st.qbytes);
+    EQ(ds.msg_lspid, st.lspid);
+    EQ(ds.msg_stime, st.stime);
+    EQ(ds.msg_perm.mode & 0777, st.mode);
+    EQ(ds.msg_perm.__key, st.key);
+
+    s = (svmq_set_t){1000, 1001, 0604, st.qbytes / 2};
+    EQ(svmq_set(id, &s), 0);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.uid, 1000);
+    EQ(st.gid, 1001);
+    EQ(st.mode, 0604);
+    EQ(st.qbytes, s.qbytes);
+    s.mode = 01604;
+    EQ(svmq_set(id, &s), -EINVAL);
+    s.mode = 0604;
+    s.qbytes = UINT64_MAX;
+    EQ(svmq_set(id, &s), -EINVAL);
+    EQ(svmq_remove(id), 0);
+    EQ(svmq_remove(id), -EINVAL);
+    EQ(svmq_stat(id, &st), -EINVAL);
+    EQ(svmq_send(id, 1, "x", 1, SVMQ_IPC_NOWAIT), -EINVAL);
+    EQ(svmq_remove(-1), -EINVAL);
+}
+
+static void test_limits_and_enumeration(void) {
+    svmq_limits_t l;
+    EQ(svmq_limits(NULL), -EFAULT);
+    EQ(svmq_limits(&l), 0);
+    EQ(l.msgmax, read_proc("msgmax"));
+    EQ(l.msgmnb, read_proc("msgmnb"));
+    EQ(l.msgmni, read_proc("msgmni"));
+    int32_t id = fresh();
+    EQ(svmq_send(id, 1, "12345", 5, 0), 0);
+    EQ(svmq_limits(&l), 0);
+    CHECK(l.queues >= 1 && l.messages >= 1 && l.bytes >= 5 && l.max_index >= 0);
+    svmq_stat_t st;
+    int found = 0;
+    for (int32_t i = 0; i <= l.max_index; i++) {
+        int32_t got = svmq_stat_index(i, &st);
+        if (got == id) {
+            found = 1;
+            EQ(st.id, id);
+            EQ(st.cbytes, 5);
+        }
+    }
+    CHECK(found);
+    EQ(svmq_stat_index(-1, &st), -EINVAL);
+    EQ(svmq_stat_index(0, NULL), -EFAULT);
+    svmq_remove(id);
+}
+
+static void test_strerror(void) {
+    CHECK(strcmp(svmq_strerror(-ENOMSG), "No message of desired type") == 0);
+    CHECK(strcmp(svmq_strerror(EIDRM), "Identifier removed") == 0);
+    CHECK(strcmp(svmq_strerror(-EAGAIN), strerror(EAGAIN)) == 0);
+    CHECK(svmq_strerror(0) != NULL && svmq_strerror(99999) != NULL && svmq_strerror(INT32_MIN) != NULL);
+    CHECK(strcmp(svmq_errname(-E2BIG), "E2BIG") == 0);
+    CHECK(svmq_errname(INT32_MIN) != NULL);
+}
+
+static void test_spin(void) {
+    int32_t id = fresh();
+    svmq_spin_t spin;
+    struct { long mtype; char mtext[8]; } m = {4, "spin"}, r;
+    EQ(svmq_spin_init(NULL, 1000), -EFAULT);
+    EQ(svmq_spin_init(&spin, SVMQ_SPIN_DEFAULT_NS), 0);
+    EQ(svmq_recv_raw_spin(id, &r, 8, 0, 0, NULL), -EFAULT);
+    EQ(svmq_recv_raw_spin(id, &r, 8, 0, SVMQ_IPC_NOWAIT, &spin), -ENOMSG);
+    EQ(svmq_send_raw(id, &m, 4, 0), 0);
+    m.mtype = 6;
+    EQ(svmq_send_raw(id, &m, 4, 0), 0);
+    EQ(svmq_recv_raw_spin(id, &r, 8, 4, SVMQ_MSG_EXCEPT, &spin), 4);
+    EQ(r.mtype, 6);
+    EQ(svmq_recv_raw_spin(id, &r, 8, -5, 0, &spin), 4);
+    EQ(r.mtype, 4);
+    EQ(svmq_remove(id), 0);
+}
+
+/* A receiver blocked in another process wakes with -EIDRM when the queue is removed. */
+static void test_removal_wakes_receiver(void) {
+    int32_t id = fresh();
+    pid_t pid = fork();
+    if (pid == 0) {
+        char buf[8];
+        int64_t n = svmq_recv(id, 0, buf, sizeof buf, NULL, 0);
+        _exit(n == -EIDRM ? 0 : 1);
+    }
+    usleep(100 * 1000);
+    EQ(svmq_remove(id), 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* As uid/gid 65534, a 0600 root queue answers -EACCES and -EPERM. */
+static void test_permissions(void) {
+    if (geteuid() != 0) {
+        fprintf(stderr, "note: not root, permission checks as another user not run\n");
+        return;
+    }
+    int32_t id = fresh();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(90);
+        char buf[8];
+        svmq_stat_t st;
+        svmq_set_t s = {65534, 65534, 0666, 100};
+        int bad = 0;
+        bad |= (svmq_send(id, 1, "x", 1, SVMQ_IPC_NOWAIT) != -EACCES) << 0;
+        bad |= (svmq_recv(id, 0, buf, sizeof buf, NULL, SVMQ_IPC_NOWAIT) != -EACCES) << 1;
+        bad |= (svmq_stat(id, &st) != -EACCES) << 2;
+        bad |= (svmq_set(id, &s) != -EPERM) << 3;
+        bad |= (svmq_remove(id) != -EPERM) << 4;
+        _exit(bad);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EQ(WIFEXITED(status) ? WEXITSTATUS(status) : 255, 0);
+    EQ(svmq_remove(id), 0);
+}
+
+int main(void) {
+    test_ftok();
+    test_get();
+    test_send_recv();
+    test_raw();
+    test_full_queue();
+    test_stat_set_remove();
+    test_limits_and_enumeration();
+    test_strerror();
+    test_spin();
+    test_removal_wakes_receiver();
+    test_permissions();
+    printf("svmq C tests: %d checks, %d failed\n", checks, failures);
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}

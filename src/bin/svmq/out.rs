@@ -1,0 +1,198 @@
+//! Buffered output without allocation, and the few formats `ipcs` uses.
+
+use crate::rt;
+use core::fmt::{self, Write};
+
+/// A 4 KiB buffer in front of a file descriptor.
+pub struct Out {
+    fd: i32,
+    buf: [u8; 4096],
+    len: usize,
+}
+
+impl Out {
+    pub fn new(fd: i32) -> Self {
+        Self { fd, buf: [0; 4096], len: 0 }
+    }
+
+    pub fn flush(&mut self) {
+        // Output errors (a closed pipe) cannot be reported anywhere better: the exit status says the rest.
+        let _ = rt::write_all(self.fd, self.buf.get(..self.len).unwrap_or(&[]));
+        self.len = 0;
+    }
+
+    pub fn bytes(&mut self, mut b: &[u8]) -> &mut Self {
+        while !b.is_empty() {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            let room = self.buf.len() - self.len;
+            let n = room.min(b.len());
+            if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..self.len + n), b.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.len += n;
+            b = b.get(n..).unwrap_or(&[]);
+        }
+        self
+    }
+
+    pub fn put(&mut self, s: &str) -> &mut Self {
+        self.bytes(s.as_bytes())
+    }
+
+    pub fn display(&mut self, v: &dyn fmt::Display) -> &mut Self {
+        let _ = write!(self, "{v}");
+        self
+    }
+
+    /// Digits of `v` in `radix` into `tmp`, most significant first; returns the used tail.
+    fn digits(mut v: u64, radix: u64, tmp: &mut [u8; 24]) -> &[u8] {
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            let d = (v % radix) as u8;
+            if let Some(slot) = tmp.get_mut(i) {
+                *slot = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+            }
+            v /= radix;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        tmp.get(i..).unwrap_or(&[])
+    }
+
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        if v < 0 {
+            self.put("-");
+        }
+        let mut tmp = [0; 24];
+        self.bytes(Self::digits(v.unsigned_abs(), 10, &mut tmp))
+    }
+
+    /// `%08x`.
+    pub fn hex8(&mut self, v: u32) -> &mut Self {
+        let mut tmp = [0; 24];
+        let d = Self::digits(u64::from(v), 16, &mut tmp);
+        for _ in d.len()..8 {
+            self.put("0");
+        }
+        let mut tmp2 = [0; 24];
+        self.bytes(Self::digits(u64::from(v), 16, &mut tmp2))
+    }
+
+    /// `%#o`: `0` prefix unless zero.
+    pub fn octal_alt(&mut self, v: u32) -> &mut Self {
+        if v != 0 {
+            self.put("0");
+        }
+        let mut tmp = [0; 24];
+        self.bytes(Self::digits(u64::from(v), 8, &mut tmp))
+    }
+
+    fn pad(&mut self, used: usize, width: usize) -> &mut Self {
+        for _ in used..width {
+            self.put(" ");
+        }
+        self
+    }
+
+    /// `%-*d`: left-justified in `width`.
+    pub fn int_w(&mut self, v: i64, width: usize) -> &mut Self {
+        let mut tmp = [0; 24];
+        let d = Self::digits(v.unsigned_abs(), 10, &mut tmp);
+        let used = d.len() + usize::from(v < 0);
+        self.int(v).pad(used, width)
+    }
+
+    /// `%-*o`.
+    pub fn octal_w(&mut self, v: u32, width: usize) -> &mut Self {
+        let mut tmp = [0; 24];
+        let d = Self::digits(u64::from(v), 8, &mut tmp);
+        let used = d.len();
+        let mut tmp2 = [0; 24];
+        self.bytes(Self::digits(u64::from(v), 8, &mut tmp2)).pad(used, width)
+    }
+
+    /// The user name for `uid` from `/etc/passwd`, else the number; left-justified in `width`.
+    pub fn owner(&mut self, uid: u32, width: usize) -> &mut Self {
+        let mut buf = [0u8; 65536];
+        match user_name(uid, &mut buf) {
+            Some(name) => {
+                let used = name.len();
+                self.bytes(name).pad(used, width)
+            }
+            None => self.int_w(i64::from(uid), width),
+        }
+    }
+
+    /// `%-26.24s` of `ctime(t)` in UTC, or of `Not set` for 0.
+    pub fn time26(&mut self, t: i64) -> &mut Self {
+        if t == 0 {
+            return self.put("Not set").pad(7, 26);
+        }
+        let days = t.div_euclid(86_400);
+        let secs = t.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MO: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let wd = WD.get(days.rem_euclid(7) as usize).copied().unwrap_or("???");
+        let mo = MO.get((m as usize).wrapping_sub(1)).copied().unwrap_or("???");
+        let _ = write!(self, "{wd} {mo} {d:2} {:02}:{:02}:{:02} {y}", secs / 3600, secs / 60 % 60, secs % 60);
+        self.put("  ")
+    }
+}
+
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put(s);
+        Ok(())
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Looks `uid` up in `/etc/passwd` (the first 64 KiB of it), as `getpwuid` would for local users.
+fn user_name(uid: u32, buf: &mut [u8; 65536]) -> Option<&[u8]> {
+    let fd = rt::open_read(c"/etc/passwd").ok()?;
+    let mut len = 0;
+    while let Some(spare) = buf.get_mut(len..) {
+        match rt::read(fd, spare) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+        if len == buf.len() {
+            break;
+        }
+    }
+    rt::close(fd);
+    let text = buf.get(..len)?;
+    for line in text.split(|&c| c == b'\n') {
+        let mut fields = line.split(|&c| c == b':');
+        let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        if parse_u32(id) == Some(uid) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+fn parse_u32(s: &[u8]) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u32, |v, &c| v.checked_mul(10)?.checked_add((c as char).to_digit(10)?))
+}
