@@ -220,9 +220,7 @@ extern "C" {
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int32_t svmq_ftok(const char *path,
-                  int32_t proj_id,
-                  int32_t *out_key);
+int32_t svmq_ftok(const char *path, int32_t proj_id, int32_t *out_key);
 
 /**
  * `msgget(key, flags)`: opens or creates a queue; returns its id (>= 0).
@@ -232,8 +230,7 @@ int32_t svmq_ftok(const char *path,
  * key), `-EEXIST` (`SVMQ_IPC_EXCL` and one exists), `-EACCES`, `-ENOSPC` (too many queues), `-EINVAL`
  * (other flag bits).
  */
-int32_t svmq_get(int32_t key,
-                 int32_t flags);
+int32_t svmq_get(int32_t key, int32_t flags);
 
 /**
  * `msgsnd`: sends `len` bytes from `data` as a message of type `mtype` (> 0).
@@ -249,11 +246,7 @@ int32_t svmq_get(int32_t key,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int32_t svmq_send(int32_t msqid,
-                  long mtype,
-                  const void *data,
-                  size_t len,
-                  int32_t flags);
+int32_t svmq_send(int32_t msqid, long mtype, const void *data, size_t len, int32_t flags);
 
 /**
  * `msgrcv`: receives a message into `buf` (capacity `cap` bytes); returns the payload length.
@@ -271,12 +264,7 @@ int32_t svmq_send(int32_t msqid,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int64_t svmq_recv(int32_t msqid,
-                  long mtype,
-                  void *buf,
-                  size_t cap,
-                  long *out_mtype,
-                  int32_t flags);
+int64_t svmq_recv(int32_t msqid, long mtype, void *buf, size_t cap, long *out_mtype, int32_t flags);
 
 /**
  * `msgsnd` of a caller-built `struct { long mtype; char mtext[len]; }`: zero-copy, any size the kernel
@@ -289,10 +277,7 @@ int64_t svmq_recv(int32_t msqid,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int32_t svmq_send_raw(int32_t msqid,
-                      const void *msgbuf,
-                      size_t len,
-                      int32_t flags);
+int32_t svmq_send_raw(int32_t msqid, const void *msgbuf, size_t len, int32_t flags);
 
 /**
  * `msgrcv` straight into a caller's `struct { long mtype; char mtext[cap]; }`: zero-copy, any size.
@@ -304,11 +289,7 @@ int32_t svmq_send_raw(int32_t msqid,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int64_t svmq_recv_raw(int32_t msqid,
-                      void *msgbuf,
-                      size_t cap,
-                      long mtype,
-                      int32_t flags);
+int64_t svmq_recv_raw(int32_t msqid, void *msgbuf, size_t cap, long mtype, int32_t flags);
 
 /**
  * Initialises `*spin` for `svmq_recv_raw_spin`, polling at most `max_ns` nanoseconds before blocking
@@ -318,8 +299,7 @@ int64_t svmq_recv_raw(int32_t msqid,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int32_t svmq_spin_init(struct svmq_spin *spin,
-                       uint32_t max_ns);
+int32_t svmq_spin_init(struct svmq_spin *spin, uint32_t max_ns);
 
 /**
  * `svmq_recv_raw` that first polls without blocking, for an adaptive, time-bounded budget, then blocks.
@@ -332,12 +312,7 @@ int32_t svmq_spin_init(struct svmq_spin *spin,
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int64_t svmq_recv_raw_spin(int32_t msqid,
-                           void *msgbuf,
-                           size_t cap,
-                           long mtype,
-                           int32_t flags,
-                           struct svmq_spin *spin);
+int64_t svmq_recv_raw_spin(int32_t msqid, void *msgbuf, size_t cap, long mtype, int32_t flags, struct svmq_spin *spin);
 
 /**
  * `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),
@@ -389,8 +364,7 @@ int32_t svmq_limits(struct svmq_limits *out);
  *
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
-int32_t svmq_stat_index(int32_t index,
-                        struct svmq_stat *out);
+int32_t svmq_stat_index(int32_t index, struct svmq_stat *out);
 
 /**
  * A static description of an errno, such as "No message of desired type"; `err` may be negative (as
@@ -404,19 +378,6 @@ const char *svmq_strerror(int32_t err);
  * unknown numbers give "E?". The string is static: do not free it.
  */
 const char *svmq_errname(int32_t err);
-
-/**
- * `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
- *
- * Rust's `compiler_builtins` ships compiler-rt's `__mulvti3` object, which calls `__udivti3` and
- * expects libgcc to define it. svmq never calls `__mulvti3`, so a linker never pulls that object in,
- * but `nm` would still list `__udivti3` as undefined in the archive. Defining it here keeps the
- * archive's promise: the only symbols it leaves undefined are the `mem*` functions. Plain shift-and-
- * subtract, which the compiler does not turn back into a call to itself. Division by zero gives
- * `u128::MAX` instead of trapping.
- */
-u128 __udivti3(u128 n,
-               u128 d);
 
 #ifdef __cplusplus
 }  // extern "C"
