@@ -91,7 +91,11 @@ fn ipc_64_must_not_be_ored_into_commands() {
     match with_64 {
         Err(svmq::Errno::INVAL) => {}
         Ok(_) if cfg!(target_arch = "aarch64") => {
-            eprintln!("NOTE: IPC_STAT|IPC_64 accepted: qemu-user translates msgctl itself (a real kernel says EINVAL)")
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: IPC_STAT|IPC_64 accepted: qemu-user translates msgctl itself (a real kernel says EINVAL)"
+            );
         }
         other => panic!("IPC_STAT|IPC_64 gave {other:?}"),
     }

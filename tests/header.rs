@@ -34,7 +34,16 @@ fn header_declares_the_contract() {
     ] {
         assert!(h.contains(item), "header lacks {item}");
     }
-    for name in ["svmq_send(", "svmq_recv(", "svmq_send_raw(", "svmq_recv_raw(", "svmq_stat(", "svmq_set(", "svmq_limits(", "svmq_stat_index("] {
+    for name in [
+        "svmq_send(",
+        "svmq_recv(",
+        "svmq_send_raw(",
+        "svmq_recv_raw(",
+        "svmq_stat(",
+        "svmq_set(",
+        "svmq_limits(",
+        "svmq_stat_index(",
+    ] {
         assert!(h.contains(name), "header lacks {name}");
     }
 }

@@ -97,3 +97,10 @@ pub fn under_emulation() -> bool {
 pub fn read_proc(name: &str) -> u32 {
     std::fs::read_to_string(format!("/proc/sys/kernel/{name}")).unwrap().trim().parse().unwrap()
 }
+
+/// Prints a line that libtest does not capture: adaptations to the environment must be visible in every
+/// run, not only in failing ones.
+pub fn note(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "NOTE: {msg}");
+}
