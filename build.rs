@@ -29,8 +29,18 @@ fn main() {
     }
 
     // The no_std, no_main `svmq` binary: no C start files, no libc, fully static, not position-independent
-    // (its _start does not relocate itself).
-    for arg in ["-nostartfiles", "-nostdlib", "-static", "-no-pie", "-Wl,--gc-sections", "-Wl,--build-id=none"] {
+    // (its _start does not relocate itself). 4 KiB segment alignment: aarch64's default of 64 KiB would
+    // pad the file past the tool's 64 KiB budget; no RELRO (nothing to protect, and it pads too).
+    for arg in [
+        "-nostartfiles",
+        "-nostdlib",
+        "-static",
+        "-no-pie",
+        "-Wl,--gc-sections",
+        "-Wl,--build-id=none",
+        "-Wl,-z,max-page-size=4096",
+        "-Wl,-z,norelro",
+    ] {
         println!("cargo:rustc-link-arg-bin=svmq={arg}");
     }
 }

@@ -377,7 +377,7 @@ fn report(f: &Fail) {
         if let Some(a) = arg {
             err.put(" ").int(*a);
         }
-        err.put(": ").display(e).put("\n");
+        err.put(": ").errno(*e).put("\n");
         err.flush();
     }
 }

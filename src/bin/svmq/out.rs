@@ -1,7 +1,6 @@
 //! Buffered output without allocation, and the few formats `ipcs` uses.
 
 use crate::rt;
-use core::fmt::{self, Write};
 
 /// A 4 KiB buffer in front of a file descriptor.
 pub struct Out {
@@ -41,9 +40,25 @@ impl Out {
         self.bytes(s.as_bytes())
     }
 
-    pub fn display(&mut self, v: &dyn fmt::Display) -> &mut Self {
-        let _ = write!(self, "{v}");
-        self
+    /// `ENOMSG: no message of desired type`, as `Errno`'s `Display`, without `core::fmt` (size).
+    pub fn errno(&mut self, e: svmq::Errno) -> &mut Self {
+        let desc = e.description();
+        let mut first = [0u8; 1];
+        let (head, tail) = desc.as_bytes().split_at(desc.len().min(1));
+        if let Some(&c) = head.first() {
+            first[0] = c.to_ascii_lowercase();
+        }
+        self.put(e.name()).put(": ").bytes(first.get(..head.len()).unwrap_or(&[])).bytes(tail)
+    }
+
+    /// `%02d`-style: `v` with at least `width` digits.
+    fn int0(&mut self, v: i64, width: usize) -> &mut Self {
+        let mut tmp = [0; 24];
+        let used = Self::digits(v.unsigned_abs(), 10, &mut tmp).len();
+        for _ in used..width {
+            self.put("0");
+        }
+        self.int(v)
     }
 
     /// Digits of `v` in `radix` into `tmp`, most significant first; returns the used tail.
@@ -139,15 +154,9 @@ impl Out {
         const MO: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let wd = WD.get(days.rem_euclid(7) as usize).copied().unwrap_or("???");
         let mo = MO.get((m as usize).wrapping_sub(1)).copied().unwrap_or("???");
-        let _ = write!(self, "{wd} {mo} {d:2} {:02}:{:02}:{:02} {y}", secs / 3600, secs / 60 % 60, secs % 60);
+        self.put(wd).put(" ").put(mo).put(if d < 10 { "  " } else { " " }).int(d).put(" ");
+        self.int0(secs / 3600, 2).put(":").int0(secs / 60 % 60, 2).put(":").int0(secs % 60, 2).put(" ").int(y);
         self.put("  ")
-    }
-}
-
-impl Write for Out {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.put(s);
-        Ok(())
     }
 }
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# prelink.sh LIB [TOOLPREFIX]: rewrites cargo's static library as one relocatable object holding svmq
+# and exactly the compiler-runtime pieces it uses.
+#
+# Rust's staticlib bundles all of core and compiler_builtins (4 MB; on Debian's aarch64 toolchain also
+# compiler-rt objects that refer to malloc, pthread_* and _Unwind_*). A linker would only pull what is
+# used, but `nm` shows the rest as undefined, and users copy the whole file into their images. `ld -r`
+# of the crate's own object against the archive pulls the same members a final link would; the result
+# leaves undefined only memcpy/memset (and friends), which the C program or its libc provides.
+set -eu
+lib=$(realpath "$1")
+p=${2:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+own=$(${p}ar t "$lib" | grep '^svmq-' || true)
+if [ -z "$own" ]; then
+    echo "prelink: $lib is already prelinked"
+    exit 0
+fi
+(cd "$tmp" && ${p}ar x "$lib" $own)
+(cd "$tmp" && ${p}ld -r -o svmq.o $own "$lib")
+rm -f "$lib.new"
+${p}ar rcsD "$lib.new" "$tmp/svmq.o"
+mv "$lib.new" "$lib"
+echo "prelink: $lib is now one object, $(stat -c %s "$lib") bytes"
