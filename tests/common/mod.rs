@@ -104,3 +104,122 @@ pub fn note(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "NOTE: {msg}");
 }
+
+/// The repository root.
+pub fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `Some(v)`, or, when a prerequisite is missing: a failure under CI (where everything must be there),
+/// a loud note elsewhere.
+pub fn require<T>(what: &str, v: Option<T>) -> Option<T> {
+    if v.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("missing prerequisite under CI: {what}");
+        }
+        note(&format!("SKIPPED: {what} is missing (bash .ci/run builds and installs everything)"));
+    }
+    v
+}
+
+/// A command running a program built for the test's own target: through qemu-user when the tests are
+/// aarch64 binaries (there is no binfmt_misc registration to rely on).
+pub fn target_command(path: &std::path::Path) -> std::process::Command {
+    if cfg!(target_arch = "aarch64") {
+        if let Some(runner) = std::env::var_os("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER") {
+            let mut c = std::process::Command::new(runner);
+            c.arg(path);
+            return c;
+        }
+    }
+    std::process::Command::new(path)
+}
+
+/// Directory of this build's examples and binaries: target[/TRIPLE]/PROFILE.
+pub fn profile_dir() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf()
+}
+
+/// A Rust example of this build, if built.
+pub fn rust_example(name: &str) -> Option<std::path::PathBuf> {
+    let p = profile_dir().join("examples").join(name);
+    require(&format!("Rust example {}", p.display()), p.exists().then_some(p))
+}
+
+/// A C example built by `make -C c-examples` for this target, if built.
+pub fn c_example(name: &str) -> Option<std::path::PathBuf> {
+    let mut dir = root().join("c-examples/build");
+    if cfg!(target_arch = "aarch64") {
+        dir = dir.join("aarch64-unknown-linux-gnu");
+    }
+    let p = dir.join(name);
+    require(&format!("C example {} (make -C c-examples)", p.display()), p.exists().then_some(p))
+}
+
+/// The Python with sysv_ipc: $SVMQ_PYTHON, or the repository's .venv.
+pub fn python() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("SVMQ_PYTHON").map(Into::into).unwrap_or_else(|| root().join(".venv/bin/python"));
+    let ok = std::process::Command::new(&p)
+        .args(["-c", "import sysv_ipc"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    require("Python with sysv_ipc (SVMQ_PYTHON or .venv)", ok.then_some(p))
+}
+
+/// Compiles a C file for the test's target with the C library (static for aarch64, run under qemu).
+pub fn compile_c(src: &std::path::Path, out: &std::path::Path) -> Option<std::path::PathBuf> {
+    let (cc, extra): (&str, &[&str]) =
+        if cfg!(target_arch = "aarch64") { ("aarch64-linux-gnu-gcc", &["-static"]) } else { ("cc", &[]) };
+    let status = std::process::Command::new(cc)
+        .args(["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .arg(src)
+        .status();
+    require(&format!("C compiler {cc}"), status.ok().filter(|s| s.success()).map(|_| out.to_path_buf()))
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "svmq-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits for a child at most `secs` seconds; kills it on timeout. Returns its output, or None on timeout.
+pub fn wait_output(child: std::process::Child, secs: u64) -> Option<std::process::Output> {
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(out) => out.ok(),
+        Err(_) => {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            None
+        }
+    }
+}
