@@ -288,23 +288,29 @@ fn stat(mut rest: Rest<'_>, out: &mut Out) -> Res {
 
 fn set(mut rest: Rest<'_>) -> Res {
     let q = parse_id(rest.value()?)?;
-    let mut s: Settings = call("set", Some(i64::from(q.id())), q.stat())?.settings();
-    let mut any = false;
+    // Arguments first, all of them: a usage error must not depend on the queue.
+    let (mut mode, mut uid, mut gid, mut qbytes) = (None, None, None, None);
     while let Some(a) = rest.next() {
         let v = rest.value()?;
         match a {
-            b"--mode" => s.mode = parse_mode(v).ok_or(Fail::Usage)?,
-            b"--uid" => s.uid = parse_u32(v)?,
-            b"--gid" => s.gid = parse_u32(v)?,
-            b"--qbytes" => s.qbytes = parse_int(v).and_then(|n| u64::try_from(n).ok()).ok_or(Fail::Usage)?,
+            b"--mode" => mode = Some(parse_mode(v).ok_or(Fail::Usage)?),
+            b"--uid" => uid = Some(parse_u32(v)?),
+            b"--gid" => gid = Some(parse_u32(v)?),
+            b"--qbytes" => qbytes = Some(parse_int(v).and_then(|n| u64::try_from(n).ok()).ok_or(Fail::Usage)?),
             _ => return Err(Fail::Usage),
         }
-        any = true;
     }
-    if !any {
+    if mode.is_none() && uid.is_none() && gid.is_none() && qbytes.is_none() {
         return Err(Fail::Usage);
     }
-    call("set", Some(i64::from(q.id())), q.set(&s))
+    let cur: Settings = call("set", Some(i64::from(q.id())), q.stat())?.settings();
+    let new = Settings {
+        mode: mode.unwrap_or(cur.mode),
+        uid: uid.unwrap_or(cur.uid),
+        gid: gid.unwrap_or(cur.gid),
+        qbytes: qbytes.unwrap_or(cur.qbytes),
+    };
+    call("set", Some(i64::from(q.id())), q.set(&new))
 }
 
 fn send(mut rest: Rest<'_>) -> Res {
