@@ -88,10 +88,13 @@ pub fn code<T>(r: Result<T, Errno>) -> i32 {
     }
 }
 
-/// True when running under qemu-user (the test binary is an aarch64 program on an x86_64 kernel).
+/// True when running under qemu-user: an aarch64 test binary whose kernel is not aarch64 (qemu reports
+/// the guest machine in uname, but the host's /proc/cpuinfo shows through).
 pub fn under_emulation() -> bool {
     cfg!(target_arch = "aarch64")
-        && std::fs::read_to_string("/proc/cpuinfo").map(|c| !c.contains("CPU implementer")).unwrap_or(false)
+        && std::fs::read_to_string("/proc/cpuinfo")
+            .map(|c| c.contains("vendor_id") || c.contains("GenuineIntel") || c.contains("AuthenticAMD"))
+            .unwrap_or(false)
 }
 
 pub fn read_proc(name: &str) -> u32 {
@@ -125,12 +128,12 @@ pub fn require<T>(what: &str, v: Option<T>) -> Option<T> {
 /// A command running a program built for the test's own target: through qemu-user when the tests are
 /// aarch64 binaries (there is no binfmt_misc registration to rely on).
 pub fn target_command(path: &std::path::Path) -> std::process::Command {
-    if cfg!(target_arch = "aarch64") {
-        if let Some(runner) = std::env::var_os("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER") {
-            let mut c = std::process::Command::new(runner);
-            c.arg(path);
-            return c;
-        }
+    if cfg!(target_arch = "aarch64")
+        && let Some(runner) = std::env::var_os("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER")
+    {
+        let mut c = std::process::Command::new(runner);
+        c.arg(path);
+        return c;
     }
     std::process::Command::new(path)
 }
