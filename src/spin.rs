@@ -14,8 +14,9 @@
 //!   cross-CPU wake-up to answer, and a short probe would never see the answer and never recover;
 //! - the budget is time (`CLOCK_MONOTONIC`), not iterations.
 //!
-//! Semantics are those of a blocking receive: same selectors, same flags, same errors (`EIDRM` while
-//! polling or blocked, `EINTR` while blocked).
+//! Semantics are those of a blocking receive: same selectors, same flags, same errors (`EINTR` while
+//! blocked; `EIDRM` when the queue is removed while blocked or while polling: a non-blocking `msgrcv` on a
+//! removed queue answers `EINVAL`, which the poll loop turns into the `EIDRM` a blocked receiver gets).
 
 use crate::message::{Message, MsgType, RecvFlags, Select};
 use crate::queue::Queue;
@@ -121,7 +122,10 @@ pub(crate) fn poll_then_block(
                     spin.hit();
                     return Ok(n);
                 }
-                // EIDRM, EINVAL, E2BIG, EACCES: exactly what the blocking call would answer.
+                // The queue answered ENOMSG before, so it existed: it was removed while we polled. A
+                // blocked receiver would have been woken with EIDRM; so is this one.
+                Err(Errno::INVAL) if polls > 0 => return Err(Errno::IDRM),
+                // EINVAL (no such queue), E2BIG, EACCES: exactly what the blocking call would answer.
                 Err(e) => return Err(e),
             }
             polls = polls.wrapping_add(1);
