@@ -1,6 +1,7 @@
 /* Ping-pong between two processes over one private queue, in C over svmq's zero-copy raw calls.
  * Same command line and last line as the Rust example: pingpong [--count N --size S] [--spin];
- * the last line is "<round trips per second> msg/s". */
+ * the last line is "<round trips per second> msg/s". With --stream, one-way instead: the parent sends N
+ * messages, the child receives them all (as examples/stream.rs); the last line is "<messages/s> msg/s". */
 #define _POSIX_C_SOURCE 200809L
 #include "demo.h"
 #include <sys/wait.h>
@@ -32,12 +33,19 @@ int main(int argc, char **argv) {
         svmq_spin_init(&spin_state, SVMQ_SPIN_DEFAULT_NS);
         spin = &spin_state;
     }
+    int stream = demo_switch(argc, argv, "--stream");
     int32_t id = svmq_get(SVMQ_IPC_PRIVATE, 0600);
     if (id < 0) demo_die("msgget", id);
     static struct frame f;
     memset(f.mtext, 'x', (size_t)size);
     pid_t child = fork();
     if (child < 0) { perror("fork"); svmq_remove(id); return 1; }
+    if (child == 0 && stream) {
+        for (long i = 0; i < count; i++)
+            if (receive(id, &f, 1, 0, spin) != size) _exit(1);
+        f.mtype = 2;
+        _exit(svmq_send_raw(id, &f, 0, 0) < 0);
+    }
     if (child == 0) {
         for (;;) {
             int64_t n = receive(id, &f, 2, SVMQ_MSG_EXCEPT, spin);
@@ -48,7 +56,16 @@ int main(int argc, char **argv) {
         }
     }
     double t0 = now();
-    for (long i = 0; i < count; i++) {
+    if (stream) {
+        f.mtype = 1;
+        for (long i = 0; i < count; i++) {
+            int32_t r = svmq_send_raw(id, &f, (size_t)size, 0);
+            if (r < 0) { svmq_remove(id); demo_die("msgsnd", r); }
+        }
+        int64_t n = svmq_recv_raw(id, &f, MAXSZ, 2, 0);
+        if (n < 0) { svmq_remove(id); demo_die("msgrcv", n); }
+    }
+    for (long i = 0; !stream && i < count; i++) {
         f.mtype = 1;
         int32_t r = svmq_send_raw(id, &f, (size_t)size, 0);
         if (r < 0) { svmq_remove(id); demo_die("msgsnd", r); }
@@ -56,8 +73,10 @@ int main(int argc, char **argv) {
         if (n != size) { svmq_remove(id); demo_die("msgrcv", n < 0 ? n : -5); }
     }
     double secs = now() - t0;
-    f.mtype = 3;
-    svmq_send_raw(id, &f, 0, 0);
+    if (!stream) {
+        f.mtype = 3;
+        svmq_send_raw(id, &f, 0, 0);
+    }
     int status = 0;
     waitpid(child, &status, 0);
     svmq_remove(id);

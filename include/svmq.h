@@ -5,7 +5,9 @@
  *
  * Conventions: every function returns >= 0 on success and -errno on failure (there is no errno
  * variable). NULL pointers give -EFAULT; oversize lengths -E2BIG; message types <= 0 on send, negative
- * ids and unknown flag bits -EINVAL; all before any system call. Outputs are written only on success.
+ * ids and unknown flag bits -EINVAL (the zero-copy _raw functions leave to the kernel the checks it
+ * makes itself: same errors). Nothing is queued or dequeued by a failing call, and outputs are written
+ * only on success.
  * Nothing is allocated and no function keeps a pointer after it returns: the caller owns every buffer.
  * One header serves x86_64 and aarch64 (long is 64 bits on both).
  */
@@ -270,12 +272,14 @@ int64_t svmq_recv(int32_t msqid, long mtype, void *buf, size_t cap, long *out_mt
  * `msgsnd` of a caller-built `struct { long mtype; char mtext[len]; }`: zero-copy, any size the kernel
  * accepts (up to `msgmax`).
  *
- * `msgbuf` must point to `sizeof(long) + len` readable bytes; its `mtype` must be > 0. `flags`: 0 or
- * `SVMQ_IPC_NOWAIT`. Errors as `svmq_send`, with `-EINVAL` for `len` above the kernel's `msgmax`.
+ * `msgbuf` must point to `sizeof(long) + len` readable bytes. `flags`: 0 or `SVMQ_IPC_NOWAIT`. This is
+ * the fast path: svmq checks only the flags and leaves to the kernel the checks it makes itself before
+ * queueing anything: `-EFAULT` for a NULL or unreadable `msgbuf`, `-EINVAL` for `mtype <= 0`, a negative
+ * id or `len` above `msgmax`. Other errors as `svmq_send`.
  *
  * # Safety
  *
- * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+ * A non-NULL `msgbuf` must be valid for `sizeof(long) + len` bytes, as for `msgsnd(2)`.
  */
 int32_t svmq_send_raw(int32_t msqid, const void *msgbuf, size_t len, int32_t flags);
 
@@ -283,11 +287,12 @@ int32_t svmq_send_raw(int32_t msqid, const void *msgbuf, size_t len, int32_t fla
  * `msgrcv` straight into a caller's `struct { long mtype; char mtext[cap]; }`: zero-copy, any size.
  *
  * `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
- * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`.
+ * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`; a NULL `msgbuf` is
+ * `-EFAULT` before the call (the kernel would take the message off the queue before failing to copy it).
  *
  * # Safety
  *
- * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+ * A non-NULL `msgbuf` must be valid for `sizeof(long) + cap` writable bytes, as for `msgrcv(2)`.
  */
 int64_t svmq_recv_raw(int32_t msqid, void *msgbuf, size_t cap, long mtype, int32_t flags);
 

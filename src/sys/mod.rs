@@ -42,6 +42,30 @@ pub fn msgget(key: c_int, msgflg: c_int) -> Result<c_int, Errno> {
     decode(ret).map(|id| id as c_int)
 }
 
+/// `msgsnd` returning the kernel's own convention, `0` or `-errno`, which is also the C ABI's: the
+/// zero-copy C path hands it through without decoding (as few instructions as the C library's).
+///
+/// # Safety
+///
+/// As [`msgsnd`].
+#[inline(always)]
+pub unsafe fn msgsnd_kernel_ret(msqid: c_int, msgp: *const c_void, msgsz: usize, msgflg: c_int) -> isize {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { sc::syscall4(sc::nr::MSGSND, int(msqid), msgp as usize, msgsz, int(msgflg)) as isize }
+}
+
+/// `msgrcv` returning the kernel's own convention, the length or `-errno` (see
+/// [`msgsnd_kernel_ret`]).
+///
+/// # Safety
+///
+/// As [`msgrcv`].
+#[inline(always)]
+pub unsafe fn msgrcv_kernel_ret(msqid: c_int, msgp: *mut c_void, msgsz: usize, msgtyp: c_long, msgflg: c_int) -> isize {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { sc::syscall5(sc::nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg)) as isize }
+}
+
 /// `msgsnd(msqid, msgp, msgsz, msgflg)` on a raw `struct msgbuf` pointer.
 ///
 /// # Safety

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""svmq's benchmark harness: every contender side by side in one run, alternating, pinned and unpinned.
+
+    bash bench/run [--reps 7] [--quick] [--out bench/results.md]
+
+Contenders (each prints "<rate> msg/s" last):
+  glibc         bench/build/glibc_pingpong     plain msgsnd/msgrcv, blocking (the reference)
+  svmq-rust     target/release/examples/pingpong, .../stream
+  svmq-c        c-examples/build/pingpong [--stream]
+  svmq-rust-spin, svmq-c-spin                  the same with --spin (adaptive poll, then block)
+  python        bench/sysv_ipc_bench.py        Python's sysv_ipc
+for ping-pong (round trips) and one-way streaming, S in {16, 1024, 8192}; unpinned and with both
+processes on CPU 0 (taskset -c 0). Per cell: median and best of --reps runs, and the ratio of medians
+to glibc. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
+sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs).
+"""
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = os.environ.get("SVMQ_PYTHON", os.path.join(ROOT, ".venv/bin/python"))
+
+
+def contenders(kind):
+    rust = os.path.join(ROOT, "target/release/examples", "pingpong" if kind == "pingpong" else "stream")
+    c = os.path.join(ROOT, "c-examples/build/pingpong")
+    glibc = os.path.join(ROOT, "bench/build/glibc_pingpong")
+    stream = [] if kind == "pingpong" else ["--stream"]
+    out = {
+        "glibc": [glibc] + stream,
+        "svmq-rust": [rust],
+        "svmq-c": [c] + stream,
+        "python": [PY, os.path.join(ROOT, "bench/sysv_ipc_bench.py")] + stream,
+    }
+    if kind == "pingpong":
+        out["svmq-rust-spin"] = [rust, "--spin"]
+        out["svmq-c-spin"] = [c, "--spin"]
+    return out
+
+
+def run_one(cmd, count, size, pinned):
+    full = (["taskset", "-c", "0"] if pinned else []) + cmd + ["--count", str(count), "--size", str(size)]
+    out = subprocess.run(full, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(full)} failed: {out.stderr}")
+    lines = out.stdout.strip().splitlines()
+    rate = float(re.fullmatch(r"([0-9.]+) msg/s", lines[-1]).group(1))
+    cpu = None
+    for line in lines:
+        m = re.match(r"cpu: ([0-9.]+) us per", line)
+        if m:
+            cpu = float(m.group(1))
+    return rate, cpu
+
+
+def count_for(name, kind, pinned, quick):
+    base = 20000 if not pinned else 100000
+    if kind == "stream":
+        base = 200000
+    if name == "python":
+        base //= 4
+    return max(base // (20 if quick else 1), 500)
+
+
+def throughput(args, lines):
+    for kind in ("pingpong", "stream"):
+        for pinned in (False, True):
+            lines.append(f"\n### {'Ping-pong (round trips/s)' if kind == 'pingpong' else 'Streaming (messages/s)'}"
+                         f", {'both processes pinned to CPU 0' if pinned else 'unpinned'}\n")
+            names = list(contenders(kind))
+            header = "| size | " + " | ".join(names) + " |"
+            lines.append(header)
+            lines.append("|---" * (len(names) + 1) + "|")
+            for size in (16, 1024, 8192):
+                results = {n: [] for n in names}
+                cpus = {n: [] for n in names}
+                for rep in range(args.reps):
+                    # Alternate: rotate the order every repetition so no contender always runs first.
+                    order = names[rep % len(names):] + names[:rep % len(names)]
+                    for n in order:
+                        rate, cpu = run_one(contenders(kind)[n], count_for(n, kind, pinned, args.quick), size, pinned)
+                        results[n].append(rate)
+                        if cpu is not None:
+                            cpus[n].append(cpu)
+                base = statistics.median(results["glibc"])
+                cells = []
+                for n in names:
+                    med, best = statistics.median(results[n]), max(results[n])
+                    cell = f"{med / 1000:.0f}k / {best / 1000:.0f}k ({med / base:.2f}x)"
+                    if cpus[n] and kind == "pingpong":
+                        cell += f", {statistics.median(cpus[n]):.1f} us CPU"
+                    cells.append(cell)
+                lines.append(f"| {size} | " + " | ".join(cells) + " |")
+                print(lines[-1], flush=True)
+
+
+def callgrind_instructions(cmd):
+    """Total user-space instructions of a run, from callgrind's summary."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                         capture_output=True, text=True)
+    m = re.search(r"Collected : (\d+)", out.stderr)
+    if not m:
+        raise SystemExit(f"callgrind failed: {out.stderr[-500:]}")
+    return int(m.group(1))
+
+
+def per_pair(cmd, size):
+    """Instructions per send+receive pair: the difference between 2000 and 1000 pairs, over 1000."""
+    a = callgrind_instructions(cmd + ["--count", "1000", "--size", str(size)])
+    b = callgrind_instructions(cmd + ["--count", "2000", "--size", str(size)])
+    return (b - a) / 1000
+
+
+def static_figures(lines):
+    lines.append("\n### User-space instructions per send+receive pair (callgrind; deterministic)\n")
+    lines.append("| size | glibc | svmq (Rust, Message) | svmq (Rust, Frame) | svmq (C ABI, raw) | svmq (C ABI, copy) |")
+    lines.append("|---|---|---|---|---|---|")
+    loop = os.path.join(ROOT, "target/release/examples/loop")
+    cloop = os.path.join(ROOT, "bench/build/svmq_loop")
+    gloop = os.path.join(ROOT, "bench/build/glibc_loop")
+    for size in (16, 1024, 8192):
+        g = per_pair([gloop], size)
+        cells = [f"{g:.0f}"]
+        for cmd in ([loop], [loop, "--frame"], [cloop, "--raw"], [cloop]):
+            v = per_pair(cmd, size)
+            cells.append(f"{v:.0f} ({v / g:.2f}x)")
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+
+    lines.append("\n### Peak stack of one send and one receive of 8 KiB (examples/stack.rs: painted stack)\n")
+    lines.append("| path | peak stack below the caller |")
+    lines.append("|---|---|")
+    out = subprocess.run([os.path.join(ROOT, "target/release/examples/stack")], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.strip().splitlines():
+        name, value = line.rsplit(": ", 1)
+        lines.append(f"| {name} | {value} |")
+        print(lines[-1], flush=True)
+
+    lines.append("\n### Binary sizes (stripped)\n")
+    lines.append("| program | size |")
+    lines.append("|---|---|")
+    for name, path in (("freestanding example (svmq, no libc)", "c-examples/build/freestanding"),
+                       ("the same program, static glibc", "bench/build/freestanding_glibc"),
+                       ("svmq tool", "target/release/svmq"),
+                       ("libsvmq.a (prelinked)", "target/release/libsvmq.a")):
+        full = os.path.join(ROOT, path)
+        tmp = f"/tmp/svmq-size-{os.getpid()}"
+        if path.endswith(".a"):
+            size = os.path.getsize(full)
+        else:
+            subprocess.run(["strip", "-o", tmp, full], check=True)
+            size = os.path.getsize(tmp)
+            os.unlink(tmp)
+        lines.append(f"| {name} | {size} bytes ({size / 1024:.1f} KiB) |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="tiny counts: checks the harness, not the machine")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--skip-throughput", action="store_true")
+    args = ap.parse_args()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), "
+             f"Linux {platform.release()}; {args.reps} repetitions per cell, contenders alternating. "
+             "Cells: median / best, (median ratio to glibc)."]
+    if not args.skip_throughput:
+        throughput(args, lines)
+    static_figures(lines)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        open(args.out, "w").write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
