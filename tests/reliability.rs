@@ -547,11 +547,14 @@ fn randomized_c_abi_calls_only_ever_answer_an_errno() {
     for _ in 0..ITERS {
         let id = rng.pick(&ids);
         let flags = (rng.next() as i32) | SVMQ_IPC_NOWAIT; // never block
-        let flags =
-            if rng.next() % 2 == 0 { flags & (SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR | SVMQ_MSG_EXCEPT) } else { flags };
+        let flags = if rng.next().is_multiple_of(2) {
+            flags & (SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR | SVMQ_MSG_EXCEPT)
+        } else {
+            flags
+        };
         let len = rng.pick(&lens);
         let cap = len.min(8192); // a real buffer of at least cap bytes: "short" when below the message
-        let null = rng.next() % 8 == 0;
+        let null = rng.next().is_multiple_of(8);
         let p = if null { std::ptr::null_mut() } else { buf.as_mut_ptr() };
         let t = rng.pick(&types);
         // SAFETY: every non-NULL pointer covers the length passed with it (buf is 8 + 8192 bytes).
@@ -622,7 +625,7 @@ fn randomized_message_framing_round_trips() {
         match Message::<256>::new(t, &data) {
             Ok(m) => {
                 q.send(&m).unwrap();
-                let cap_small = rng.next() % 2 == 0;
+                let cap_small = rng.next().is_multiple_of(2);
                 if cap_small && len > 64 {
                     assert_eq!(q.try_recv::<64>(Select::Any).unwrap_err(), Errno::TOOBIG);
                 }
