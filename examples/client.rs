@@ -5,11 +5,8 @@
 
 mod common;
 
-use common::{demo_key, die, flag, is};
-use svmq::{Message, MsgType, Queue, Select};
-
-const TO_SERVER: MsgType = MsgType::new(10).unwrap();
-const TO_CLIENT: MsgType = MsgType::new(11).unwrap();
+use common::{TO_CLIENT, TO_SERVER, demo_key, die, flag, is};
+use svmq::{Message, Queue, Select};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -273,9 +273,9 @@ int64_t svmq_recv(int32_t msqid, long mtype, void *buf, size_t cap, long *out_mt
  * accepts (up to `msgmax`).
  *
  * `msgbuf` must point to `sizeof(long) + len` readable bytes. `flags`: 0 or `SVMQ_IPC_NOWAIT`. This is
- * the fast path: svmq checks only the flags and leaves to the kernel the checks it makes itself before
- * queueing anything: `-EFAULT` for a NULL or unreadable `msgbuf`, `-EINVAL` for `mtype <= 0`, a negative
- * id or `len` above `msgmax`. Other errors as `svmq_send`.
+ * the fast path: svmq checks the flags and NULL (`-EFAULT`) and leaves to the kernel the checks it makes
+ * itself before queueing anything: `-EINVAL` for `mtype <= 0`, a negative id or `len` above `msgmax`,
+ * `-EFAULT` for an unreadable `msgbuf`. Other errors as `svmq_send`.
  *
  * # Safety
  *

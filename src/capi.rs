@@ -318,9 +318,9 @@ pub unsafe extern "C" fn svmq_recv(
 /// accepts (up to `msgmax`).
 ///
 /// `msgbuf` must point to `sizeof(long) + len` readable bytes. `flags`: 0 or `SVMQ_IPC_NOWAIT`. This is
-/// the fast path: svmq checks only the flags and leaves to the kernel the checks it makes itself before
-/// queueing anything: `-EFAULT` for a NULL or unreadable `msgbuf`, `-EINVAL` for `mtype <= 0`, a negative
-/// id or `len` above `msgmax`. Other errors as `svmq_send`.
+/// the fast path: svmq checks the flags and NULL (`-EFAULT`) and leaves to the kernel the checks it makes
+/// itself before queueing anything: `-EINVAL` for `mtype <= 0`, a negative id or `len` above `msgmax`,
+/// `-EFAULT` for an unreadable `msgbuf`. Other errors as `svmq_send`.
 ///
 /// # Safety
 ///
@@ -330,9 +330,14 @@ pub unsafe extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: u
     if flags & !SVMQ_IPC_NOWAIT != 0 {
         return err(Errno::INVAL);
     }
-    // SAFETY: by the C contract msgbuf covers sizeof(long) + len readable bytes; a NULL or bad pointer
-    // is caught by the kernel's copy_from_user (EFAULT) before anything is queued. The kernel returns 0
-    // or -errno: the C ABI's convention already.
+    // The kernel would answer EFAULT too, but a NULL handed to a system call is what memory checkers
+    // (valgrind) rightly report: refuse it here.
+    if msgbuf.is_null() {
+        return err(Errno::FAULT);
+    }
+    // SAFETY: by the C contract msgbuf covers sizeof(long) + len readable bytes; a bad pointer is caught
+    // by the kernel's copy_from_user (EFAULT) before anything is queued. The kernel returns 0 or -errno:
+    // the C ABI's convention already.
     unsafe { sys::msgsnd_kernel_ret(msqid, msgbuf, len, flags) as i32 }
 }
 

@@ -391,15 +391,7 @@ fn interrupted_blocking_receive_returns_eintr_even_with_sa_restart() {
         // SAFETY: fork; the child installs a handler, blocks in msgrcv, reports the errno via exit status.
         let child = unsafe { libc::fork() };
         if child == 0 {
-            extern "C" fn on_alarm(_: libc::c_int) {}
-            // SAFETY: installing a handler in the single-threaded child.
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_alarm as *const () as usize;
-                sa.sa_flags = if restart { libc::SA_RESTART } else { 0 };
-                libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
-                libc::alarm(1);
-            }
+            common::alarm_with_handler(restart, 1);
             let r = Queue::from_id(id).recv::<8>(Select::Any);
             // SAFETY: leaving the child.
             unsafe { libc::_exit(code(r)) };

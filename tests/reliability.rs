@@ -346,18 +346,6 @@ fn removal_wakes_every_blocked_sender_and_receiver_with_eidrm() {
     assert!(t.elapsed() < Duration::from_secs(2), "woken promptly: {:?}", t.elapsed());
 }
 
-extern "C" fn on_signal(_: libc::c_int) {}
-
-fn handle_alarm(restart: bool) {
-    // SAFETY: installing a handler in a single-threaded child.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_signal as *const () as usize;
-        sa.sa_flags = if restart { libc::SA_RESTART } else { 0 };
-        libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
-    }
-}
-
 #[test]
 fn blocked_send_is_interrupted_with_eintr_and_retry_resumes_it() {
     for restart in [false, true] {
@@ -368,9 +356,7 @@ fn blocked_send_is_interrupted_with_eintr_and_retry_resumes_it() {
         q.send(&Message::<4>::new(MsgType::MIN, b"full").unwrap()).unwrap();
         let qq = q.0;
         let child = fork(move || {
-            handle_alarm(restart);
-            // SAFETY: alarm in the child.
-            unsafe { libc::alarm(1) };
+            common::alarm_with_handler(restart, 1);
             let first = qq.send(&Message::<4>::new(MsgType::MIN, b"next").unwrap());
             if first != Err(Errno::INTR) {
                 return 1;

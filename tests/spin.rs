@@ -111,15 +111,8 @@ fn a_signal_while_blocked_gives_eintr_and_retry_resumes() {
     // SAFETY: fork; the child uses raw syscalls only, then _exit.
     let child = unsafe { libc::fork() };
     if child == 0 {
-        extern "C" fn on_alarm(_: libc::c_int) {}
-        // SAFETY: single-threaded child installs a handler (SA_RESTART: the kernel still won't restart).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_alarm as *const () as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
-            libc::alarm(1);
-        }
+        // SA_RESTART: the kernel still does not restart msgrcv.
+        common::alarm_with_handler(true, 1);
         let q = Queue::from_id(id);
         let mut spin = Spin::default();
         let mut f = Frame::<8>::new(MsgType::MIN);

@@ -3,6 +3,10 @@
 
 use std::ffi::CString;
 
+/// The classic demo's message types: client to server, server to client.
+pub const TO_SERVER: svmq::MsgType = svmq::MsgType::new(10).unwrap();
+pub const TO_CLIENT: svmq::MsgType = svmq::MsgType::new(11).unwrap();
+
 /// The value after `--name`, parsed; the default when absent. Exits with usage on a bad value.
 pub fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     match args.iter().position(|a| a == name) {

@@ -226,3 +226,17 @@ pub fn wait_output(child: std::process::Child, secs: u64) -> Option<std::process
         }
     }
 }
+
+/// Installs a do-nothing SIGALRM handler (with or without SA_RESTART) and arms `alarm(secs)`. For forked,
+/// single-threaded children that test EINTR.
+pub fn alarm_with_handler(restart: bool, secs: u32) {
+    extern "C" fn on_alarm(_: libc::c_int) {}
+    // SAFETY: installing a handler and arming a timer; the handler does nothing.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_alarm as *const () as usize;
+        sa.sa_flags = if restart { libc::SA_RESTART } else { 0 };
+        libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
+        libc::alarm(secs);
+    }
+}
