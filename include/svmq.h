@@ -334,7 +334,7 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  *
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
  * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
- * above `INT64_MAX`), `-EFAULT` (`attrs` NULL).
+ * above `UINT32_MAX`: the kernel would cut it silently for 32-bit programs), `-EFAULT` (`attrs` NULL).
  *
  * # Safety
  *

@@ -442,7 +442,7 @@ pub unsafe extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
 ///
 /// Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
 /// `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
-/// above `INT64_MAX`), `-EFAULT` (`attrs` NULL).
+/// above `UINT32_MAX`: the kernel would cut it silently for 32-bit programs), `-EFAULT` (`attrs` NULL).
 ///
 /// # Safety
 ///

@@ -220,7 +220,8 @@ impl Queue {
     /// # Errors
     ///
     /// `EINVAL` for mode bits outside `0o777` (checked first: the kernel would drop them silently), for a
-    /// `qbytes` above `i64::MAX`, or for a uid/gid with no mapping; `EPERM` if the caller is neither owner,
+    /// `qbytes` above `u32::MAX` (the kernel cuts it silently for 32-bit programs sharing the queue), or for a
+    /// uid/gid with no mapping; `EPERM` if the caller is neither owner,
     /// creator nor privileged, or raises `qbytes` above `msgmnb` without `CAP_SYS_RESOURCE`.
     #[doc(alias = "IPC_SET")]
     pub fn set(self, settings: &Settings) -> Result<(), Errno> {
@@ -318,9 +319,11 @@ pub struct Settings {
 impl Settings {
     fn to_raw(self) -> Result<Msqid64Ds, Errno> {
         let mode = checked_mode(self.mode)? as u32;
-        // msg_qbytes is an unsigned long (64 bits here, asserted in abi.rs), so nothing is cut; but the
-        // kernel compares sizes as signed longs in places, so refuse what would read as negative.
-        if self.qbytes > i64::MAX as u64 {
+        // msg_qbytes is an unsigned long: 64 bits here (asserted in abi.rs), so this process's kernel
+        // keeps any u64. But the kernel hands the same queue to 32-bit programs through
+        // compat_msqid64_ds, whose msg_qbytes is 32 bits, and cuts the value silently there. A queue is
+        // shared with every program on the machine: refuse what some of them would read cut.
+        if self.qbytes > u64::from(u32::MAX) {
             return Err(Errno::INVAL);
         }
         let mut ds = Msqid64Ds::default();

@@ -320,7 +320,8 @@ fn settings_round_trip_and_validation() {
     assert_eq!((got.cuid, got.cgid), (st.cuid, st.cgid), "the creator does not change");
     assert!(got.ctime >= st.ctime);
     assert_eq!(q.set(&Settings { mode: 0o1644, ..want }), Err(Errno::INVAL), "mode bits the kernel would drop");
-    assert_eq!(q.set(&Settings { qbytes: u64::MAX, ..want }), Err(Errno::INVAL), "qbytes that reads negative");
+    assert_eq!(q.set(&Settings { qbytes: u64::MAX, ..want }), Err(Errno::INVAL), "qbytes 32-bit readers would cut");
+    assert_eq!(q.set(&Settings { qbytes: 1 << 32, ..want }), Err(Errno::INVAL), "qbytes 32-bit readers would cut");
     assert_eq!(q.stat().unwrap().settings(), want, "a rejected set changes nothing");
 }
 

@@ -138,10 +138,7 @@ fn type_of(producer: u32, seq: u64) -> u32 {
 
 #[test]
 fn stress_4_producers_4_consumers_100k_checksummed_messages() {
-    let per_producer: u64 = if common::under_emulation() { 5_000 } else { 25_000 };
-    if per_producer < 25_000 {
-        note("stress under qemu-user: 20k messages instead of 100k (emulation is ~10x slower)");
-    }
+    let per_producer: u64 = 25_000;
     let q = Guard::private();
     let stop = MsgType::new(1000).unwrap();
     let mut readers = Vec::new();
