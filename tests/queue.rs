@@ -94,7 +94,7 @@ fn message_types_span_the_whole_positive_range() {
 }
 
 #[test]
-fn invalid_types_cannot_be_built_and_raw_frames_are_checked() {
+fn invalid_types_cannot_be_built() {
     assert!(MsgType::new(0).is_none());
     assert!(MsgType::new(-1).is_none());
     assert!(MsgType::new(i64::MIN).is_none());
