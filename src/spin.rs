@@ -172,10 +172,11 @@ impl Queue {
     /// [`recv`](Self::recv) with adaptive polling first; see [`recv_frame_spin`](Self::recv_frame_spin).
     #[doc(alias = "msgrcv")]
     pub fn recv_spin<const N: usize>(self, select: Select, spin: &mut Spin) -> Result<Message<N>, Errno> {
-        let mut frame = Frame::<N>::new(MsgType::MIN);
-        let len = self.recv_frame_spin(&mut frame, select, RecvFlags::BLOCK, spin)?;
+        let (msgtyp, extra) = select.to_raw();
         let mut msg = Message::empty(MsgType::MIN);
-        msg.fill(frame.mtype, frame.text.get(..len).ok_or(Errno::TOOBIG)?)?;
+        poll_then_block(spin, extra, |bits| {
+            sys::msgrcv_copy::<N, _>(self.id(), N, msgtyp, bits, |t, data| msg.fill(t, data)).and_then(|r| r)
+        })?;
         Ok(msg)
     }
 }
