@@ -207,6 +207,8 @@ fn peek_copies_by_position_without_dequeuing() {
             assert_eq!(q.peek::<16>(0, RecvFlags::BLOCK).unwrap().data(), b"first");
             assert_eq!(q.peek::<16>(2, RecvFlags::BLOCK).unwrap_err(), Errno::NOMSG);
             assert_eq!(q.peek::<2>(0, RecvFlags::BLOCK).unwrap_err(), Errno::TOOBIG);
+            // The kernel cannot cut a copy: MSG_COPY | MSG_NOERROR on a longer message is EINVAL.
+            assert_eq!(q.peek::<2>(0, RecvFlags::TRUNCATE).unwrap_err(), Errno::INVAL);
             assert_eq!(q.stat().unwrap().qnum, 2, "MSG_COPY leaves both messages queued");
         }
         Err(Errno::NOSYS) => {
