@@ -17,7 +17,6 @@
 #![allow(unsafe_code)]
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::message::{RecvFlags, Select};
 use crate::queue::{Queue, Settings, Status};
 use crate::spin::Spin;
 use crate::sys::abi;
@@ -406,11 +405,12 @@ pub unsafe extern "C" fn svmq_recv_raw_spin(
         if cap > isize::MAX as usize {
             return Err(Errno::INVAL);
         }
-        let select = Select::from_raw(mtype, flags);
-        let rflags = RecvFlags::from_bits(flags & (SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR));
         let mut spin = Spin::from_words(state.opaque);
-        // SAFETY: by the C contract msgbuf covers sizeof(long) + cap writable bytes.
-        let res = unsafe { q.recv_raw_spin(msgbuf, cap, select, rflags, &mut spin) };
+        // The C caller already speaks msgrcv's msgtyp and flags: hand them to the shared loop as they are.
+        let res = crate::spin::poll_then_block(&mut spin, flags, |bits| {
+            // SAFETY: by the C contract msgbuf covers sizeof(long) + cap writable bytes.
+            unsafe { sys::msgrcv(q.id(), msgbuf, cap, mtype, bits) }
+        });
         state.opaque = spin.to_words();
         res
     };
@@ -527,40 +527,6 @@ pub extern "C" fn svmq_strerror(err: i32) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn svmq_errname(err: i32) -> *const c_char {
     Errno::from_raw(err.checked_abs().unwrap_or(0)).name_with_nul().as_ptr().cast()
-}
-
-impl RecvFlags {
-    pub(crate) const fn from_bits(bits: i32) -> Self {
-        let mut f = RecvFlags::BLOCK;
-        if bits & SVMQ_IPC_NOWAIT != 0 {
-            f = f.union(RecvFlags::NOWAIT);
-        }
-        if bits & SVMQ_MSG_NOERROR != 0 {
-            f = f.union(RecvFlags::TRUNCATE);
-        }
-        f
-    }
-}
-
-impl Queue {
-    /// [`recv_frame_spin`](Queue::recv_frame_spin) for a C caller's buffer of runtime size.
-    ///
-    /// # Safety
-    ///
-    /// `msgbuf` must cover `8 + cap` writable bytes.
-    unsafe fn recv_raw_spin(
-        self,
-        msgbuf: *mut c_void,
-        cap: usize,
-        select: Select,
-        flags: RecvFlags,
-        spin: &mut Spin,
-    ) -> Result<usize, Errno> {
-        let (msgtyp, extra) = select.to_raw();
-        let bits = flags.bits() | extra;
-        // SAFETY: forwarded from this function's contract.
-        crate::spin::poll_then_block(spin, bits, |b| unsafe { sys::msgrcv(self.id(), msgbuf, cap, msgtyp, b) })
-    }
 }
 
 /// `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
