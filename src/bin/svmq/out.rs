@@ -53,12 +53,22 @@ impl Out {
 
     /// `%02d`-style: `v` with at least `width` digits.
     fn int0(&mut self, v: i64, width: usize) -> &mut Self {
+        if v < 0 {
+            self.put("-");
+        }
+        self.number(v.unsigned_abs(), 10, width);
+        self
+    }
+
+    /// Writes `v` in `radix` with at least `min_digits` digits (zero-padded); returns how many it wrote.
+    fn number(&mut self, v: u64, radix: u64, min_digits: usize) -> usize {
         let mut tmp = [0; 24];
-        let used = Self::digits(v.unsigned_abs(), 10, &mut tmp).len();
-        for _ in used..width {
+        let d = Self::digits(v, radix, &mut tmp);
+        for _ in d.len()..min_digits {
             self.put("0");
         }
-        self.int(v)
+        self.bytes(d);
+        d.len().max(min_digits)
     }
 
     /// Digits of `v` in `radix` into `tmp`, most significant first; returns the used tail.
@@ -82,19 +92,14 @@ impl Out {
         if v < 0 {
             self.put("-");
         }
-        let mut tmp = [0; 24];
-        self.bytes(Self::digits(v.unsigned_abs(), 10, &mut tmp))
+        self.number(v.unsigned_abs(), 10, 0);
+        self
     }
 
     /// `%08x`.
     pub fn hex8(&mut self, v: u32) -> &mut Self {
-        let mut tmp = [0; 24];
-        let d = Self::digits(u64::from(v), 16, &mut tmp);
-        for _ in d.len()..8 {
-            self.put("0");
-        }
-        let mut tmp2 = [0; 24];
-        self.bytes(Self::digits(u64::from(v), 16, &mut tmp2))
+        self.number(u64::from(v), 16, 8);
+        self
     }
 
     /// `%#o`: `0` prefix unless zero.
@@ -102,8 +107,8 @@ impl Out {
         if v != 0 {
             self.put("0");
         }
-        let mut tmp = [0; 24];
-        self.bytes(Self::digits(u64::from(v), 8, &mut tmp))
+        self.number(u64::from(v), 8, 0);
+        self
     }
 
     fn pad(&mut self, used: usize, width: usize) -> &mut Self {
@@ -115,19 +120,17 @@ impl Out {
 
     /// `%-*d`: left-justified in `width`.
     pub fn int_w(&mut self, v: i64, width: usize) -> &mut Self {
-        let mut tmp = [0; 24];
-        let d = Self::digits(v.unsigned_abs(), 10, &mut tmp);
-        let used = d.len() + usize::from(v < 0);
-        self.int(v).pad(used, width)
+        if v < 0 {
+            self.put("-");
+        }
+        let used = usize::from(v < 0) + self.number(v.unsigned_abs(), 10, 0);
+        self.pad(used, width)
     }
 
     /// `%-*o`.
     pub fn octal_w(&mut self, v: u32, width: usize) -> &mut Self {
-        let mut tmp = [0; 24];
-        let d = Self::digits(u64::from(v), 8, &mut tmp);
-        let used = d.len();
-        let mut tmp2 = [0; 24];
-        self.bytes(Self::digits(u64::from(v), 8, &mut tmp2)).pad(used, width)
+        let used = self.number(u64::from(v), 8, 0);
+        self.pad(used, width)
     }
 
     /// The user name for `uid` from `/etc/passwd`, else the number; left-justified in `width`.
