@@ -156,10 +156,11 @@ fn ls(mut rest: Rest<'_>, out: &mut Out) -> Res {
         None => {
             out.put("\n------ Message Queues --------\n");
             out.put("key        msqid      owner      perms      used-bytes   messages    \n");
+            let passwd = out::Passwd::load();
             for (q, st) in call("ls", None, svmq::queues())? {
                 out.put("0x").hex8(st.key.as_u32()).put(" ");
                 out.int_w(i64::from(q.id()), 10).put(" ");
-                out.owner(st.uid, 10).put(" ");
+                out.owner(&passwd, st.uid, 10).put(" ");
                 out.octal_w(st.mode & 0o777, 10).put(" ");
                 out.int_w(st.cbytes as i64, 12).put(" ");
                 out.int_w(st.qnum as i64, 12).put("\n");

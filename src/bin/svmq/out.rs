@@ -133,10 +133,9 @@ impl Out {
         self.pad(used, width)
     }
 
-    /// The user name for `uid` from `/etc/passwd`, else the number; left-justified in `width`.
-    pub fn owner(&mut self, uid: u32, width: usize) -> &mut Self {
-        let mut buf = [0u8; 65536];
-        match user_name(uid, &mut buf) {
+    /// The user name for `uid` from `passwd`, else the number; left-justified in `width`.
+    pub fn owner(&mut self, passwd: &Passwd, uid: u32, width: usize) -> &mut Self {
+        match passwd.name(uid) {
             Some(name) => {
                 let used = name.len();
                 self.bytes(name).pad(used, width)
@@ -177,29 +176,39 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
-/// Looks `uid` up in `/etc/passwd` (the first 64 KiB of it), as `getpwuid` would for local users.
-fn user_name(uid: u32, buf: &mut [u8; 65536]) -> Option<&[u8]> {
-    let fd = rt::open_read(c"/etc/passwd").ok()?;
-    let mut len = 0;
-    while let Some(spare) = buf.get_mut(len..) {
-        match rt::read(fd, spare) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => len += n,
+/// The first 64 KiB of `/etc/passwd`, read once: what `getpwuid` would consult for local users.
+pub struct Passwd {
+    buf: [u8; 65536],
+    len: usize,
+}
+
+impl Passwd {
+    /// Reads the file; an unreadable or missing file gives an empty table (owners print as numbers).
+    pub fn load() -> Self {
+        let mut p = Self { buf: [0; 65536], len: 0 };
+        if let Ok(fd) = rt::open_read(c"/etc/passwd") {
+            while let Some(spare) = p.buf.get_mut(p.len..).filter(|s| !s.is_empty()) {
+                match rt::read(fd, spare) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => p.len += n,
+                }
+            }
+            rt::close(fd);
         }
-        if len == buf.len() {
-            break;
-        }
+        p
     }
-    rt::close(fd);
-    let text = buf.get(..len)?;
-    for line in text.split(|&c| c == b'\n') {
-        let mut fields = line.split(|&c| c == b':');
-        let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
-        if parse_u32(id) == Some(uid) {
-            return Some(name);
+
+    /// The name of `uid`, if a line has it.
+    pub fn name(&self, uid: u32) -> Option<&[u8]> {
+        for line in self.buf.get(..self.len)?.split(|&c| c == b'\n') {
+            let mut fields = line.split(|&c| c == b':');
+            let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
+            if parse_u32(id) == Some(uid) {
+                return Some(name);
+            }
         }
+        None
     }
-    None
 }
 
 fn parse_u32(s: &[u8]) -> Option<u32> {
