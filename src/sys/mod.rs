@@ -75,8 +75,8 @@ pub unsafe fn msgrcv_kernel_ret(msqid: c_int, msgp: *mut c_void, msgsz: usize, m
 #[inline]
 pub unsafe fn msgsnd(msqid: c_int, msgp: *const c_void, msgsz: usize, msgflg: c_int) -> Result<(), Errno> {
     // SAFETY: the caller guarantees msgp covers 8 + msgsz readable bytes; the kernel only reads them.
-    let ret = unsafe { sc::syscall4(sc::nr::MSGSND, int(msqid), msgp as usize, msgsz, int(msgflg)) };
-    decode(ret).map(|_| ())
+    let ret = unsafe { msgsnd_kernel_ret(msqid, msgp, msgsz, msgflg) };
+    decode(ret as usize).map(|_| ())
 }
 
 /// `msgrcv(msqid, msgp, msgsz, msgtyp, msgflg)` on a raw `struct msgbuf` pointer: returns the payload
@@ -94,8 +94,8 @@ pub unsafe fn msgrcv(
     msgflg: c_int,
 ) -> Result<usize, Errno> {
     // SAFETY: the caller guarantees msgp covers 8 + msgsz writable bytes; the kernel writes at most that.
-    let ret = unsafe { sc::syscall5(sc::nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg)) };
-    decode(ret)
+    let ret = unsafe { msgrcv_kernel_ret(msqid, msgp, msgsz, msgtyp, msgflg) };
+    decode(ret as usize)
 }
 
 /// `msgsnd` of the first `len` payload bytes of `frame`. `len > N` is `E2BIG`, before any syscall.
