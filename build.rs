@@ -15,6 +15,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/capi.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=SVMQ_UPDATE_HEADER");
+    // The target triple, for the tests that build and run C peers and examples for the same target.
+    println!("cargo:rustc-env=SVMQ_TARGET={}", env::var("TARGET").expect("cargo sets TARGET"));
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
     let bindings = cbindgen::Builder::new()

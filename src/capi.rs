@@ -49,7 +49,6 @@ const _: () = {
     assert!(SVMQ_MSG_NOERROR == abi::MSG_NOERROR && SVMQ_MSG_EXCEPT == abi::MSG_EXCEPT);
     assert!(SVMQ_MSG_COPY == abi::MSG_COPY);
     assert!(SVMQ_SPIN_DEFAULT_NS == Spin::DEFAULT_MAX_NS);
-    assert!(core::mem::size_of::<c_long>() == 8);
 };
 
 /// A queue's status, as `msgctl(IPC_STAT)` reports it.

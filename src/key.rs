@@ -106,7 +106,8 @@ impl fmt::Debug for Key {
 ///
 /// The key is `proj_id << 24 | (st_dev & 0xff) << 16 | (st_ino & 0xffff)`, where `st_dev` is the device
 /// number in the C library's encoding (the low 8 bits of the minor number). It is read with the
-/// `newfstatat` system call (following symlinks, like `stat(2)`); there is no `stat` call on aarch64.
+/// `newfstatat` (64-bit architectures) or `fstatat64` (32-bit ones) system call, following symlinks like
+/// `stat(2)`.
 /// Any `u8` is a valid `proj_id`, though the C library documents 0 as unspecified; only the low 8 bits of
 /// C's `int proj_id` were ever used. Every key is legal, `-1` (`0xffffffff`) included: failure is the
 /// `Err` of the `Result`, not a sentinel.
@@ -126,7 +127,7 @@ impl fmt::Debug for Key {
 /// `ftok(3)`; glibc `sysvipc/ftok.c`; musl `src/ipc/ftok.c`.
 pub fn ftok(path: &CStr, proj_id: u8) -> Result<Key, Errno> {
     let st = sys::stat(path)?;
-    Ok(Key::from_u32(key_bits(st.dev, st.ino, proj_id)))
+    Ok(Key::from_u32(key_bits(st.dev(), st.ino(), proj_id)))
 }
 
 /// The C library's formula, on the kernel's `st_dev` encoding (whose low byte equals glibc's `dev_t`'s).

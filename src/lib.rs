@@ -29,8 +29,16 @@
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("svmq supports x86_64 and aarch64 Linux");
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "x86",
+    target_arch = "arm",
+    target_arch = "riscv64",
+    target_arch = "powerpc",
+    target_arch = "s390x"
+)))]
+compile_error!("svmq supports Linux on x86_64, aarch64, i686, armv7, riscv64, powerpc and s390x");
 #[cfg(not(target_os = "linux"))]
 compile_error!("svmq supports Linux only");
 

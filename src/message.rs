@@ -7,15 +7,25 @@ use core::fmt;
 use core::num::NonZeroI64;
 use core::ops::BitOr;
 
-/// A message type: a positive `long`, `1..=i64::MAX`. The kernel rejects other types on send, so a
-/// `MsgType` is valid by construction.
+/// C's `long` as 64 bits, on every architecture (a no-op where `long` is 64 bits).
+#[allow(clippy::unnecessary_cast)]
+const fn widen(v: c_long) -> i64 {
+    v as i64
+}
+
+/// A message type: a positive C `long`, `1..=MsgType::MAX` (`i64::MAX` on 64-bit architectures,
+/// `i32::MAX` on 32-bit ones, where `long` is 32 bits). The kernel rejects other types on send, so a
+/// `MsgType` is valid by construction, and a type that does not fit this architecture's `long` is
+/// refused, never truncated.
 ///
 /// ```
 /// use svmq::MsgType;
 /// const PING: MsgType = MsgType::new(10).unwrap();
 /// assert_eq!(PING.get(), 10);
 /// assert!(MsgType::new(0).is_none() && MsgType::new(-5).is_none());
-/// assert!(MsgType::new(i64::MAX).is_some());
+/// assert!(MsgType::new(MsgType::MAX.get()).is_some());
+/// // 2^31 fits a 64-bit long, not a 32-bit one.
+/// assert_eq!(MsgType::new(1 << 31).is_some(), size_of::<core::ffi::c_long>() == 8);
 /// ```
 #[repr(transparent)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,13 +34,16 @@ pub struct MsgType(NonZeroI64);
 impl MsgType {
     /// The smallest type, 1.
     pub const MIN: Self = Self(NonZeroI64::new(1).unwrap());
-    /// The largest type, `i64::MAX`.
-    pub const MAX: Self = Self(NonZeroI64::MAX);
+    /// The largest type: C's `LONG_MAX` on this architecture (`i64::MAX` or `i32::MAX`).
+    pub const MAX: Self = match NonZeroI64::new(widen(c_long::MAX)) {
+        Some(v) => Self(v),
+        None => Self::MIN,
+    };
 
-    /// `Some` for `1..=i64::MAX`, `None` otherwise.
+    /// `Some` for `1..=MsgType::MAX`, `None` otherwise.
     #[inline]
     pub const fn new(mtype: i64) -> Option<Self> {
-        if mtype > 0 {
+        if mtype > 0 && mtype <= widen(c_long::MAX) {
             match NonZeroI64::new(mtype) {
                 Some(v) => Some(Self(v)),
                 None => None,
@@ -40,18 +53,29 @@ impl MsgType {
         }
     }
 
-    /// The type as C's `long`.
+    /// The type as a 64-bit integer.
     #[inline]
     pub const fn get(self) -> i64 {
         self.0.get()
     }
+
+    /// The type as C's `long` (lossless: a `MsgType` never exceeds `LONG_MAX`).
+    #[inline]
+    pub const fn as_c_long(self) -> c_long {
+        self.0.get() as c_long
+    }
 }
 
-/// Non-positive values are `EINVAL`, as `msgsnd(2)` would answer.
+/// Non-positive values are `EINVAL`, as `msgsnd(2)` would answer; values above this architecture's
+/// `LONG_MAX` are `ERANGE` (they cannot be passed to the kernel without truncation).
 impl TryFrom<i64> for MsgType {
     type Error = Errno;
     fn try_from(v: i64) -> Result<Self, Errno> {
-        Self::new(v).ok_or(Errno::INVAL)
+        match Self::new(v) {
+            Some(t) => Ok(t),
+            None if v > 0 => Err(Errno::RANGE),
+            None => Err(Errno::INVAL),
+        }
     }
 }
 
@@ -86,10 +110,10 @@ impl Select {
     pub const fn to_raw(self) -> (c_long, c_int) {
         match self {
             Select::Any => (0, 0),
-            Select::Exactly(t) => (t.get(), 0),
+            Select::Exactly(t) => (t.as_c_long(), 0),
             // -t cannot overflow: t >= 1.
-            Select::AtMost(t) => (-t.get(), 0),
-            Select::Except(t) => (t.get(), abi::MSG_EXCEPT),
+            Select::AtMost(t) => (-t.as_c_long(), 0),
+            Select::Except(t) => (t.as_c_long(), abi::MSG_EXCEPT),
         }
     }
 
@@ -101,12 +125,12 @@ impl Select {
         } else if msgtyp < 0 {
             // The kernel maps LONG_MIN to LONG_MAX; so do we.
             let t = if msgtyp == c_long::MIN { c_long::MAX } else { -msgtyp };
-            match MsgType::new(t) {
+            match MsgType::new(widen(t)) {
                 Some(t) => Select::AtMost(t),
                 None => Select::Any,
             }
         } else {
-            match MsgType::new(msgtyp) {
+            match MsgType::new(widen(msgtyp)) {
                 Some(t) if msgflg & abi::MSG_EXCEPT != 0 => Select::Except(t),
                 Some(t) => Select::Exactly(t),
                 None => Select::Any,
@@ -246,7 +270,7 @@ impl<const N: usize> Message<N> {
     /// Replaces type and payload with a received message's. Returns the payload length.
     pub(crate) fn fill(&mut self, mtype: c_long, data: &[u8]) -> Result<usize, Errno> {
         // The kernel only queues positive types; anything else is not a message it delivered.
-        self.mtype = MsgType::new(mtype).ok_or(Errno::INVAL)?;
+        self.mtype = MsgType::new(widen(mtype)).ok_or(Errno::INVAL)?;
         self.data.clear();
         self.data.extend_from_slice(data).map_err(|_| Errno::TOOBIG)?;
         Ok(data.len())
@@ -262,26 +286,26 @@ impl<const N: usize> fmt::Debug for Message<N> {
 impl<const N: usize> Frame<N> {
     /// The capacity, checked at compile time to fit the kernel's `msgsz` (a `long`).
     const CAPACITY: usize = {
-        assert!(N <= i64::MAX as usize, "a frame's capacity must fit in a signed long");
+        assert!(N <= c_long::MAX as usize, "a frame's capacity must fit in a signed long");
         N
     };
 
     /// A zeroed frame whose type is `mtype`.
     pub const fn new(mtype: MsgType) -> Self {
-        Self { mtype: mtype.get(), text: [0; N] }
+        Self { mtype: mtype.as_c_long(), text: [0; N] }
     }
 
     /// The frame's message type. After a receive this is the received message's type, which the kernel
     /// guarantees positive; a frame never sent or received holds what [`new`](Self::new) put there.
     pub fn mtype(&self) -> Result<MsgType, Errno> {
         // Only a foreign writer could break this; report it rather than trust it.
-        MsgType::new(self.mtype).ok_or(Errno::INVAL)
+        MsgType::new(widen(self.mtype)).ok_or(Errno::INVAL)
     }
 
     /// Sets the message type for the next send.
     #[inline]
     pub fn set_mtype(&mut self, mtype: MsgType) {
-        self.mtype = mtype.get();
+        self.mtype = mtype.as_c_long();
     }
 
     /// The payload buffer, all `N` bytes of it.

@@ -3,7 +3,7 @@
 use crate::message::{Message, RecvFlags, Select, SendFlags};
 use crate::sys::abi::{self, Frame, Msqid64Ds};
 use crate::{Errno, Key, sys};
-use core::ffi::c_int;
+use core::ffi::{c_int, c_ulong};
 
 /// A message queue, by id. Only the id: it is `Copy`, and dropping it does nothing.
 ///
@@ -109,7 +109,7 @@ impl Queue {
     /// `msgsnd` with explicit flags. The payload is copied once, into a frame on the stack.
     #[doc(alias = "msgsnd")]
     pub fn send_with<const N: usize>(self, msg: &Message<N>, flags: SendFlags) -> Result<(), Errno> {
-        sys::msgsnd_copy::<N>(self.id, msg.mtype().get(), msg.data(), flags.bits())
+        sys::msgsnd_copy::<N>(self.id, msg.mtype().as_c_long(), msg.data(), flags.bits())
     }
 
     /// `msgsnd` straight from a kernel-layout frame: the first `len` bytes of its text. No copy.
@@ -185,7 +185,7 @@ impl Queue {
     pub fn peek<const N: usize>(self, index: u32, flags: RecvFlags) -> Result<Message<N>, Errno> {
         let mut msg = Message::empty(crate::MsgType::MIN);
         let flags = flags.bits() | abi::IPC_NOWAIT | abi::MSG_COPY;
-        sys::msgrcv_copy::<N, _>(self.id, N, index.into(), flags, |mtype, data| msg.fill(mtype, data))??;
+        sys::msgrcv_copy::<N, _>(self.id, N, copy_index(index)?, flags, |mtype, data| msg.fill(mtype, data))??;
         Ok(msg)
     }
 
@@ -198,7 +198,7 @@ impl Queue {
         flags: RecvFlags,
     ) -> Result<usize, Errno> {
         let flags = flags.bits() | abi::IPC_NOWAIT | abi::MSG_COPY;
-        sys::msgrcv_frame(self.id, frame, index.into(), flags)
+        sys::msgrcv_frame(self.id, frame, copy_index(index)?, flags)
     }
 
     /// `msgctl(IPC_STAT)`: the queue's status.
@@ -209,7 +209,7 @@ impl Queue {
     #[doc(alias = "IPC_STAT")]
     pub fn stat(self) -> Result<Status, Errno> {
         let mut ds = Msqid64Ds::default();
-        sys::msgctl_stat(self.id, abi::IPC_STAT, &mut ds)?;
+        sys::msgctl_stat(self.id, sys::StatCmd::IpcStat, &mut ds)?;
         Ok(Status::from_raw(&ds))
     }
 
@@ -277,6 +277,9 @@ pub struct Status {
 }
 
 impl Status {
+    // The kernel fields' widths differ between architectures (see sys/arch/): conversions that are no-ops
+    // here widen elsewhere.
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
     pub(crate) fn from_raw(ds: &Msqid64Ds) -> Self {
         Self {
             key: Key::new(ds.msg_perm.key),
@@ -284,14 +287,15 @@ impl Status {
             gid: ds.msg_perm.gid,
             cuid: ds.msg_perm.cuid,
             cgid: ds.msg_perm.cgid,
-            mode: ds.msg_perm.mode & 0o7777,
-            seq: ds.msg_perm.seq,
-            stime: ds.msg_stime,
-            rtime: ds.msg_rtime,
-            ctime: ds.msg_ctime,
-            cbytes: ds.msg_cbytes,
-            qnum: ds.msg_qnum,
-            qbytes: ds.msg_qbytes,
+            mode: u32::from(ds.msg_perm.mode) & 0o7777,
+            // 16 bits in the generic layouts; the kernel's sequence never needs more.
+            seq: ds.msg_perm.seq as u16,
+            stime: ds.stime(),
+            rtime: ds.rtime(),
+            ctime: ds.ctime(),
+            cbytes: u64::from(ds.msg_cbytes),
+            qnum: u64::from(ds.msg_qnum),
+            qbytes: u64::from(ds.msg_qbytes),
             lspid: ds.msg_lspid,
             lrpid: ds.msg_lrpid,
         }
@@ -301,6 +305,13 @@ impl Status {
     pub const fn settings(&self) -> Settings {
         Settings { uid: self.uid, gid: self.gid, mode: self.mode & abi::MODE_MASK, qbytes: self.qbytes }
     }
+}
+
+/// `MSG_COPY`'s index as the kernel's `long`. Above `LONG_MAX` (32-bit architectures) no queue can
+/// hold that many messages: `ENOMSG`, as the kernel answers for any index past the last message.
+#[allow(clippy::unnecessary_fallible_conversions)] // infallible where long has 64 bits only
+fn copy_index(index: u32) -> Result<core::ffi::c_long, Errno> {
+    core::ffi::c_long::try_from(index).map_err(|_| Errno::NOMSG)
 }
 
 /// What `msgctl(IPC_SET)` changes: owner, group, permission bits and byte limit.
@@ -319,18 +330,20 @@ pub struct Settings {
 impl Settings {
     fn to_raw(self) -> Result<Msqid64Ds, Errno> {
         let mode = checked_mode(self.mode)? as u32;
-        // msg_qbytes is an unsigned long: 64 bits here (asserted in abi.rs), so this process's kernel
-        // keeps any u64. But the kernel hands the same queue to 32-bit programs through
-        // compat_msqid64_ds, whose msg_qbytes is 32 bits, and cuts the value silently there. A queue is
-        // shared with every program on the machine: refuse what some of them would read cut.
+        // msg_qbytes is an unsigned long, but the kernel keeps a queue's limit in an int-sized field and
+        // cuts wider values silently (a 64-bit IPC_SET of 2^32 + 100 reads back 100), and 32-bit programs
+        // read it through a 32-bit field. Refuse what would be cut.
         if self.qbytes > u64::from(u32::MAX) {
             return Err(Errno::INVAL);
         }
+        // Lossless: at most u32::MAX, and unsigned long has at least 32 bits.
+        let qbytes = self.qbytes as c_ulong;
         let mut ds = Msqid64Ds::default();
         ds.msg_perm.uid = self.uid;
         ds.msg_perm.gid = self.gid;
-        ds.msg_perm.mode = mode;
-        ds.msg_qbytes = self.qbytes;
+        // Fits every layout's mode field: checked_mode allows 0o777 at most.
+        ds.msg_perm.mode = mode as _;
+        ds.msg_qbytes = qbytes;
         Ok(ds)
     }
 }

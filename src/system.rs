@@ -1,7 +1,8 @@
 //! System-wide views: [`limits`], [`usage`] and [`queues`], the enumeration of every queue.
 
 use crate::queue::{Queue, Status};
-use crate::sys::abi::{self, MsgInfo, Msqid64Ds};
+use crate::sys::abi::{MsgInfo, Msqid64Ds};
+use crate::sys::{InfoCmd, StatCmd};
 use crate::{Errno, sys};
 
 /// The system's message-queue limits, from `msgctl(IPC_INFO)`.
@@ -53,7 +54,7 @@ fn to_u32(v: i32) -> u32 {
 #[doc(alias = "IPC_INFO")]
 pub fn limits() -> Result<Limits, Errno> {
     let mut info = MsgInfo::default();
-    let max_index = sys::msgctl_info(abi::IPC_INFO, &mut info)?;
+    let max_index = sys::msgctl_info(InfoCmd::IpcInfo, &mut info)?;
     Ok(Limits {
         msgmax: to_u32(info.msgmax),
         msgmnb: to_u32(info.msgmnb),
@@ -70,7 +71,7 @@ pub fn limits() -> Result<Limits, Errno> {
 #[doc(alias = "MSG_INFO")]
 pub fn usage() -> Result<Usage, Errno> {
     let mut info = MsgInfo::default();
-    let max_index = sys::msgctl_info(abi::MSG_INFO, &mut info)?;
+    let max_index = sys::msgctl_info(InfoCmd::MsgInfo, &mut info)?;
     Ok(Usage { queues: to_u32(info.msgpool), messages: to_u32(info.msgmap), bytes: to_u32(info.msgtql), max_index })
 }
 
@@ -98,10 +99,10 @@ pub fn stat_index(index: i32) -> Result<(Queue, Status), Errno> {
 fn stat_slot(index: i32, cmd: &mut StatCommand) -> Result<(Queue, Status), Errno> {
     let mut ds = Msqid64Ds::default();
     let res = match *cmd {
-        StatCommand::StatAny => match sys::msgctl_stat(index, abi::MSG_STAT_ANY, &mut ds) {
+        StatCommand::StatAny => match sys::msgctl_stat(index, StatCmd::MsgStatAny, &mut ds) {
             // EINVAL is both "empty slot" and "unknown command": MSG_STAT tells them apart. If it finds a
             // queue (or one it may not read), MSG_STAT_ANY is what the kernel did not know.
-            Err(Errno::INVAL) => match sys::msgctl_stat(index, abi::MSG_STAT, &mut ds) {
+            Err(Errno::INVAL) => match sys::msgctl_stat(index, StatCmd::MsgStat, &mut ds) {
                 Err(Errno::INVAL) => Err(Errno::INVAL),
                 other => {
                     *cmd = StatCommand::Stat;
@@ -110,7 +111,7 @@ fn stat_slot(index: i32, cmd: &mut StatCommand) -> Result<(Queue, Status), Errno
             },
             other => other,
         },
-        StatCommand::Stat => sys::msgctl_stat(index, abi::MSG_STAT, &mut ds),
+        StatCommand::Stat => sys::msgctl_stat(index, StatCmd::MsgStat, &mut ds),
     };
     let id = res?;
     Ok((Queue::from_id(id), Status::from_raw(&ds)))

@@ -113,8 +113,14 @@ fn msgmax() -> usize {
     svmq::limits().unwrap().msgmax as usize
 }
 
-/// Message types of the corpus: the glibc peer's go beyond 32 bits; sysv_ipc's stop at C's INT_MAX.
-const WIDE_TYPES: &[i64] = &[2, 3, 1000, (1 << 31) - 1, 1 << 31, (1 << 32) + 7, 1 << 62, i64::MAX];
+/// Message types of the corpus: the glibc peer's go beyond 32 bits where `long` has 64 (and up to
+/// `max`: the same filter as the peer's); sysv_ipc's stop at C's INT_MAX.
+fn wide_types(max: i64) -> Vec<i64> {
+    [2, 3, 1000, (1 << 31) - 1, 1 << 31, (1 << 32) + 7, 1 << 62, i64::MAX]
+        .into_iter()
+        .filter(|&t| t <= max && t <= MsgType::MAX.get())
+        .collect()
+}
 const INT_TYPES: &[i64] = &[2, 3, 1000, 65535, (1 << 31) - 1];
 
 /// The corpus the peers generate: sizes 0..=msgmax, the given types (same formula as the peers).
@@ -223,7 +229,28 @@ fn glibc_msgsnd_msgrcv_exchange_every_size_and_type() {
     echo.args(["echo", &inq.id().to_string(), &outq.id().to_string()]);
     let mut emit = target_command(&peer);
     emit.args(["emit", &outq.id().to_string(), &msgmax().to_string()]);
-    exchange(echo, emit, &inq, &outq, WIDE_TYPES);
+    exchange(echo, emit, &inq, &outq, &wide_types(i64::MAX));
+}
+
+/// A 32-bit (i686) svmq and a 64-bit (x86_64) glibc program on one queue, through the real kernel's compat
+/// layer: every size up to msgmax both ways, types up to the 32-bit maximum, and the same status.
+#[cfg(target_arch = "x86")]
+#[test]
+fn i686_svmq_and_x86_64_glibc_exchange_every_size_and_read_the_same_status() {
+    let dir = TempDir::new("glibc64");
+    let out = dir.path("glibc_peer64");
+    let Some(peer) = common::compile_c_with("cc", &[], &root().join("tests/peers/glibc_peer.c"), &out) else {
+        return;
+    };
+    let inq = Guard::private();
+    let outq = Guard::private();
+    let max32 = i64::from(i32::MAX);
+    let mut echo = Command::new(&peer);
+    echo.args(["echo", &inq.id().to_string(), &outq.id().to_string()]);
+    let mut emit = Command::new(&peer);
+    emit.args(["emit", &outq.id().to_string(), &msgmax().to_string(), &max32.to_string()]);
+    exchange(echo, emit, &inq, &outq, &wide_types(max32));
+    same_status(&peer, &outq, max32);
 }
 
 fn glibc_stat(peer: &Path, q: &Queue) -> BTreeMap<String, i64> {
@@ -244,10 +271,16 @@ fn glibc_and_svmq_read_the_same_status() {
     let dir = TempDir::new("glibc-stat");
     let Some(peer) = glibc_peer(&dir) else { return };
     let (q, _) = Guard::keyed(0o640);
-    q.send(&Message::<8>::new(MsgType::new(1 << 40).unwrap(), b"abcde").unwrap()).unwrap();
+    same_status(&peer, &q, MsgType::MAX.get().min(1 << 40));
+}
+
+/// Sends two messages (one of type `big`), receives one, and compares every status field as svmq and the
+/// glibc peer read them.
+fn same_status(peer: &Path, q: &Queue, big: i64) {
+    q.send(&Message::<8>::new(MsgType::new(big).unwrap(), b"abcde").unwrap()).unwrap();
     q.send(&Message::<8>::new(MsgType::new(2).unwrap(), b"xyz").unwrap()).unwrap();
     q.recv::<8>(Select::Exactly(MsgType::new(2).unwrap())).unwrap();
-    let g = glibc_stat(&peer, &q);
+    let g = glibc_stat(peer, q);
     let s = q.stat().unwrap();
     let ours: BTreeMap<String, i64> = [
         ("key", i64::from(s.key.raw())),

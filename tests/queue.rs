@@ -286,8 +286,8 @@ fn status_tracks_sends_receives_pids_and_times() {
 /// (its `target_msqid_ds`), so that the receiver's pid lands at offset 104 instead of the kernel's 100.
 fn lrpid(q: &Queue, reported: i32) -> i32 {
     let mut ds = svmq::sys::abi::Msqid64Ds::default();
-    svmq::sys::msgctl_stat(q.id(), svmq::sys::abi::IPC_STAT, &mut ds).unwrap();
-    if reported == 0 && ds.unused4 != 0 && cfg!(target_arch = "aarch64") {
+    svmq::sys::msgctl_stat(q.id(), svmq::sys::StatCmd::IpcStat, &mut ds).unwrap();
+    if reported == 0 && ds.unused4 != 0 && common::under_emulation() {
         common::note(
             "qemu-user layout difference: msg_lrpid is at offset 104 (8-byte long), not 100 as in the \
              kernel ABI; checked there. On a real kernel Status::lrpid is read at 100.",

@@ -86,7 +86,7 @@ fn stat_matches_ipcs_q_i() {
     let id = q.id().to_string();
     let theirs = ipcs(&["-q", "-i", &id]).unwrap();
     let ours = ok(&["stat", &id]);
-    if ours != theirs && cfg!(target_arch = "aarch64") {
+    if ours != theirs && common::under_emulation() {
         // qemu-user's msqid_ds puts lrpid at another offset (see tests/queue.rs): compare the rest.
         let strip =
             |s: &str| s.replace(&format!("lrpid={}", std::process::id()), "lrpid=?").replace("lrpid=0", "lrpid=?");
@@ -152,11 +152,7 @@ fn rm_by_id_and_by_key() {
 fn rm_all_in_a_private_ipc_namespace() {
     // `rm --all` would remove every other test's queues: run it in a new IPC namespace.
     let bin = env!("CARGO_BIN_EXE_svmq");
-    let runner = if cfg!(target_arch = "aarch64") {
-        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let runner = common::runner();
     let script = format!("S='{runner} {bin}'; $S mk >/dev/null && $S mk >/dev/null && $S rm --all && $S ls");
     let out = Command::new("unshare").args(["--ipc", "sh", "-c", &script]).output();
     let Some(out) = common::require("unshare --ipc", out.ok().filter(|o| o.status.success())) else { return };

@@ -1,13 +1,13 @@
 //! The kernel's message-queue ABI, written out by hand and pinned by compile-time assertions.
 //!
-//! Sources: `include/uapi/linux/ipc.h`, `include/uapi/linux/msg.h`, `include/uapi/asm-generic/ipcbuf.h`
-//! and `include/uapi/asm-generic/msgbuf.h` (x86_64 and aarch64 both use the generic 64-bit layouts), and
-//! `arch/x86/include/uapi/asm/stat.h` / `include/uapi/asm-generic/stat.h` for the two `struct stat`s.
-//!
-//! On x86_64 and aarch64 `msgctl` always speaks the 64-bit (`IPC_64`) layouts, and the flag itself must
-//! not be passed: the x86_64 kernel rejects `IPC_STAT | IPC_64` with `EINVAL` (measured).
-//! `tests/abi.rs` compares these layouts with the `libc` crate's definitions.
+//! Sources: `include/uapi/linux/ipc.h`, `include/uapi/linux/msg.h`, and each architecture's
+//! `asm/ipcbuf.h`, `asm/msgbuf.h` and `asm/stat.h`. The constants and `struct msginfo` are the same
+//! everywhere; the layouts that differ (`ipc64_perm`, the time words of `msqid64_ds`, `struct stat`)
+//! are defined here once per family and chosen per architecture in `sys/arch/`, which also holds each
+//! architecture's expected sizes and offsets, asserted below at compile time.
+//! `tests/abi.rs` compares the layouts with the `libc` crate's (glibc's) definitions on every target.
 
+use super::arch::MsqidLayout;
 use core::ffi::{c_int, c_long, c_uint, c_ulong, c_ushort};
 use core::mem::{offset_of, size_of};
 
@@ -48,10 +48,11 @@ pub const MODE_MASK: u32 = 0o777;
 /// `AT_FDCWD` for `newfstatat`.
 pub const AT_FDCWD: c_int = -100;
 
-/// `struct ipc64_perm` (asm-generic/ipcbuf.h; `__kernel_mode_t` is 32 bits on both targets).
+/// `struct ipc64_perm` of the generic 64-bit layout (asm-generic/ipcbuf.h with a 32-bit
+/// `__kernel_mode_t`): x86_64, aarch64, riscv64. Use it as [`Ipc64Perm`], which is this architecture's.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Ipc64Perm {
+pub struct Ipc64PermGeneric64 {
     /// Key the queue was created with.
     pub key: c_int,
     /// Owner's user id.
@@ -72,23 +73,159 @@ pub struct Ipc64Perm {
     /// uninitialized (valgrind checks `IPC_SET`'s buffer byte by byte).
     pub pad3: u32,
     /// Reserved by the kernel.
-    pub unused1: c_ulong,
+    pub unused1: u64,
     /// Reserved by the kernel.
-    pub unused2: c_ulong,
+    pub unused2: u64,
 }
 
-/// `struct msqid64_ds` (asm-generic/msgbuf.h, 64-bit branch).
+/// `struct ipc64_perm` of the generic 32-bit layout with a 16-bit `__kernel_mode_t`: i686, armv7.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ipc64PermGeneric32 {
+    /// Key the queue was created with.
+    pub key: c_int,
+    /// Owner's user id.
+    pub uid: c_uint,
+    /// Owner's group id.
+    pub gid: c_uint,
+    /// Creator's user id.
+    pub cuid: c_uint,
+    /// Creator's group id.
+    pub cgid: c_uint,
+    /// Permission bits (low 9 bits).
+    pub mode: c_ushort,
+    /// Padding after the 16-bit mode.
+    pub pad1: c_ushort,
+    /// Slot usage sequence number.
+    pub seq: c_ushort,
+    /// Padding.
+    pub pad2: c_ushort,
+    /// Reserved by the kernel.
+    pub unused1: u32,
+    /// Reserved by the kernel.
+    pub unused2: u32,
+}
+
+/// powerpc's `struct ipc64_perm`: 32-bit `mode` and `seq`, 64-bit reserved words.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ipc64PermPowerpc {
+    /// Key the queue was created with.
+    pub key: c_int,
+    /// Owner's user id.
+    pub uid: c_uint,
+    /// Owner's group id.
+    pub gid: c_uint,
+    /// Creator's user id.
+    pub cuid: c_uint,
+    /// Creator's group id.
+    pub cgid: c_uint,
+    /// Permission bits (low 9 bits).
+    pub mode: c_uint,
+    /// Slot usage sequence number.
+    pub seq: c_uint,
+    /// Padding.
+    pub pad1: c_uint,
+    /// Reserved by the kernel.
+    pub unused1: u64,
+    /// Reserved by the kernel.
+    pub unused2: u64,
+}
+
+/// s390x's `struct ipc64_perm`: a 16-bit pad *before* the 16-bit `seq`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ipc64PermS390x {
+    /// Key the queue was created with.
+    pub key: c_int,
+    /// Owner's user id.
+    pub uid: c_uint,
+    /// Owner's group id.
+    pub gid: c_uint,
+    /// Creator's user id.
+    pub cuid: c_uint,
+    /// Creator's group id.
+    pub cgid: c_uint,
+    /// Permission bits (low 9 bits).
+    pub mode: c_uint,
+    /// Padding.
+    pub pad1: c_ushort,
+    /// Slot usage sequence number.
+    pub seq: c_ushort,
+    /// The alignment gap before `unused1`, explicit (see [`Ipc64PermGeneric64::pad3`]).
+    pub pad3: u32,
+    /// Reserved by the kernel.
+    pub unused1: u64,
+    /// Reserved by the kernel.
+    pub unused2: u64,
+}
+
+/// This architecture's `struct ipc64_perm` (one of the layouts above, chosen in `sys/arch/`).
+pub type Ipc64Perm = super::arch::Ipc64Perm;
+
+/// A time in a 64-bit `msqid64_ds`: one `long`.
+#[repr(transparent)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeLong(pub i64);
+
+/// A time in the generic 32-bit `msqid64_ds`: the low word, then the `_high` word (y2038-safe since
+/// Linux 5.1; older kernels leave the high word 0).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeLoHi {
+    /// Low 32 bits.
+    pub lo: u32,
+    /// High 32 bits.
+    pub hi: u32,
+}
+
+/// A time in powerpc's 32-bit `msqid64_ds`: the `_high` word first.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeHiLo {
+    /// High 32 bits.
+    pub hi: u32,
+    /// Low 32 bits.
+    pub lo: u32,
+}
+
+/// The kernel's time words, whatever their layout, as seconds since the epoch.
+pub trait KernelTime: Copy {
+    /// The full 64-bit time.
+    fn get(self) -> i64;
+}
+
+impl KernelTime for TimeLong {
+    fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl KernelTime for TimeLoHi {
+    fn get(self) -> i64 {
+        (i64::from(self.hi) << 32) | i64::from(self.lo)
+    }
+}
+
+impl KernelTime for TimeHiLo {
+    fn get(self) -> i64 {
+        (i64::from(self.hi) << 32) | i64::from(self.lo)
+    }
+}
+
+/// `struct msqid64_ds` (asm-generic/msgbuf.h; powerpc's own), with this architecture's
+/// [`Ipc64Perm`] and time words. Read the times with [`Msqid64Ds::stime`] and friends.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Msqid64Ds {
     /// Ownership and permissions.
     pub msg_perm: Ipc64Perm,
     /// Time of the last `msgsnd`.
-    pub msg_stime: c_long,
+    pub msg_stime: super::arch::Time,
     /// Time of the last `msgrcv`.
-    pub msg_rtime: c_long,
+    pub msg_rtime: super::arch::Time,
     /// Time of the last change (creation or `IPC_SET`).
-    pub msg_ctime: c_long,
+    pub msg_ctime: super::arch::Time,
     /// Bytes currently queued.
     pub msg_cbytes: c_ulong,
     /// Messages currently queued.
@@ -104,6 +241,41 @@ pub struct Msqid64Ds {
     /// Reserved by the kernel.
     pub unused5: c_ulong,
 }
+
+impl Msqid64Ds {
+    /// Time of the last `msgsnd`, 64-bit on every architecture.
+    pub fn stime(&self) -> i64 {
+        self.msg_stime.get()
+    }
+    /// Time of the last `msgrcv`, 64-bit on every architecture.
+    pub fn rtime(&self) -> i64 {
+        self.msg_rtime.get()
+    }
+    /// Time of the last change, 64-bit on every architecture.
+    pub fn ctime(&self) -> i64 {
+        self.msg_ctime.get()
+    }
+}
+
+/// `struct msqid64_ds` of the generic 64-bit layout (x86_64, aarch64, riscv64; s390x but for `seq`).
+pub const GENERIC_64_LAYOUT: MsqidLayout = MsqidLayout {
+    size: 120,
+    perm_size: 48,
+    mode_seq: (20, 24),
+    times: [48, 56, 64],
+    times_high: [48, 56, 64],
+    counts: [72, 80, 88, 96, 100],
+};
+
+/// `struct msqid64_ds` of the generic 32-bit layout (i686, armv7): each time's `_high` word follows it.
+pub const GENERIC_32_LAYOUT: MsqidLayout = MsqidLayout {
+    size: 88,
+    perm_size: 36,
+    mode_seq: (20, 24),
+    times: [36, 44, 52],
+    times_high: [40, 48, 56],
+    counts: [60, 64, 68, 72, 76],
+};
 
 /// `struct msginfo` (uapi/linux/msg.h), filled by `IPC_INFO` (limits) and `MSG_INFO` (usage).
 #[repr(C)]
@@ -140,53 +312,71 @@ pub struct Frame<const N: usize> {
     pub(crate) text: [u8; N],
 }
 
-/// The head of the kernel's `struct stat` on both targets: `st_dev` then `st_ino`, padded to the larger
-/// of the two sizes (x86_64: 144 bytes; aarch64's generic layout: 128).
+/// The buffer `stat(2)` fills (`struct stat` on 64-bit, `struct stat64` on 32-bit architectures),
+/// large enough for every architecture's: `st_dev` is always the first 64-bit word, `st_ino` the
+/// 64-bit word at [`StatBuf::ino`]'s architecture-specific index.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
-pub struct StatHead {
-    /// `st_dev`, in the kernel's `new_encode_dev` form (minor's low 8 bits in bits 0..8).
-    pub dev: u64,
-    /// `st_ino`.
-    pub ino: u64,
-    rest: [u64; 16],
+pub struct StatBuf {
+    words: [u64; 18],
 }
 
-/// `struct timespec` for `clock_gettime`.
+impl StatBuf {
+    /// `st_dev`, in the kernel's `new_encode_dev` form (minor's low 8 bits in bits 0..8).
+    pub fn dev(&self) -> u64 {
+        self.words[0]
+    }
+    /// `st_ino`.
+    pub fn ino(&self) -> u64 {
+        self.words[super::arch::STAT_INO_WORD]
+    }
+}
+
+/// `struct timespec` of the `clock_gettime` system call (`long` seconds: monotonic time fits 32 bits).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timespec {
     /// Seconds.
-    pub sec: i64,
+    pub sec: c_long,
     /// Nanoseconds.
-    pub nsec: i64,
+    pub nsec: c_long,
 }
 
-// The layouts above are the kernel's contract; prove them on every build, for every target.
+// The layouts above are the kernel's contract; prove them on every build, for every target, against the
+// architecture's header facts in sys/arch/.
 const _: () = {
-    assert!(size_of::<c_long>() == 8, "svmq supports 64-bit targets only");
-    assert!(size_of::<c_ulong>() == size_of::<u64>(), "msg_qbytes is a 64-bit unsigned long");
-    assert!(size_of::<Ipc64Perm>() == 48);
+    let l = super::arch::MSQID64_DS_LAYOUT;
+    assert!(size_of::<c_ulong>() == size_of::<c_long>() && size_of::<c_long>() == size_of::<usize>());
+    assert!(size_of::<Ipc64Perm>() == l.perm_size);
     assert!(offset_of!(Ipc64Perm, key) == 0);
     assert!(offset_of!(Ipc64Perm, uid) == 4);
     assert!(offset_of!(Ipc64Perm, gid) == 8);
     assert!(offset_of!(Ipc64Perm, cuid) == 12);
     assert!(offset_of!(Ipc64Perm, cgid) == 16);
-    assert!(offset_of!(Ipc64Perm, mode) == 20);
-    assert!(offset_of!(Ipc64Perm, seq) == 24);
-    assert!(offset_of!(Ipc64Perm, unused1) == 32);
-    assert!(offset_of!(Ipc64Perm, unused2) == 40);
-    assert!(size_of::<Msqid64Ds>() == 120);
-    assert!(offset_of!(Msqid64Ds, msg_stime) == 48);
-    assert!(offset_of!(Msqid64Ds, msg_rtime) == 56);
-    assert!(offset_of!(Msqid64Ds, msg_ctime) == 64);
-    assert!(offset_of!(Msqid64Ds, msg_cbytes) == 72);
-    assert!(offset_of!(Msqid64Ds, msg_qnum) == 80);
-    assert!(offset_of!(Msqid64Ds, msg_qbytes) == 88);
-    assert!(offset_of!(Msqid64Ds, msg_lspid) == 96);
-    assert!(offset_of!(Msqid64Ds, msg_lrpid) == 100);
-    assert!(offset_of!(Msqid64Ds, unused4) == 104);
-    assert!(offset_of!(Msqid64Ds, unused5) == 112);
+    assert!(offset_of!(Ipc64Perm, mode) == l.mode_seq.0);
+    assert!(offset_of!(Ipc64Perm, seq) == l.mode_seq.1);
+    assert!(size_of::<Msqid64Ds>() == l.size);
+    assert!(offset_of!(Msqid64Ds, msg_perm) == 0);
+    assert!(size_of::<super::arch::Time>() == 8);
+    // The low (or only) word of each time, and its high word.
+    let t = [offset_of!(Msqid64Ds, msg_stime), offset_of!(Msqid64Ds, msg_rtime), offset_of!(Msqid64Ds, msg_ctime)];
+    let mut i = 0;
+    while i < 3 {
+        let (lo, hi) = if l.times[i] == l.times_high[i] {
+            (t[i], t[i])
+        } else if l.times_high[i] > l.times[i] {
+            (t[i], t[i] + 4)
+        } else {
+            (t[i] + 4, t[i])
+        };
+        assert!(lo == l.times[i] && hi == l.times_high[i]);
+        i += 1;
+    }
+    assert!(offset_of!(Msqid64Ds, msg_cbytes) == l.counts[0]);
+    assert!(offset_of!(Msqid64Ds, msg_qnum) == l.counts[1]);
+    assert!(offset_of!(Msqid64Ds, msg_qbytes) == l.counts[2]);
+    assert!(offset_of!(Msqid64Ds, msg_lspid) == l.counts[3]);
+    assert!(offset_of!(Msqid64Ds, msg_lrpid) == l.counts[4]);
     assert!(size_of::<MsgInfo>() == 32);
     assert!(offset_of!(MsgInfo, msgmax) == 8);
     assert!(offset_of!(MsgInfo, msgmnb) == 12);
@@ -194,9 +384,8 @@ const _: () = {
     assert!(offset_of!(MsgInfo, msgtql) == 24);
     assert!(offset_of!(MsgInfo, msgseg) == 28);
     assert!(offset_of!(Frame<0>, mtype) == 0);
-    assert!(offset_of!(Frame<1>, text) == 8);
-    assert!(size_of::<StatHead>() == 144);
-    assert!(offset_of!(StatHead, dev) == 0);
-    assert!(offset_of!(StatHead, ino) == 8);
-    assert!(size_of::<Timespec>() == 16);
+    assert!(offset_of!(Frame<1>, text) == size_of::<c_long>());
+    assert!(size_of::<StatBuf>() >= super::arch::STAT_SIZE);
+    assert!((super::arch::STAT_INO_WORD + 1) * 8 <= super::arch::STAT_SIZE);
+    assert!(size_of::<Timespec>() == 2 * size_of::<c_long>());
 };

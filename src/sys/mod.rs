@@ -1,25 +1,46 @@
-//! The raw layer: one typed wrapper per system call, issued through `sc`.
+//! The raw layer: one typed wrapper per system call.
 //!
 //! # Safety
 //!
-//! This module and `capi` are the only places in the crate allowed to use `unsafe`. Every system call
-//! goes through exactly one function here, which casts its arguments to registers once, and decodes a
-//! return value in `-4095..=-1` into an [`Errno`] before anything else sees it. The functions taking
-//! references are safe: the reference proves the memory the kernel will read or write is valid for the
-//! size passed, and the kernel writes only plain integers into it (any bit pattern is a valid value of
-//! the `repr(C)` structs in [`abi`]). The two `unsafe fn`s take raw pointers for the C ABI's zero-copy
-//! path and state what their callers must guarantee.
+//! This module (with its `arch` directory) and `capi` are the only places in the crate allowed to use
+//! `unsafe`. Every system call goes through one function here, which casts its arguments to registers
+//! once, and decodes a return value in `-4095..=-1` into an [`Errno`] before anything else sees it. The
+//! functions taking references are safe *for every argument value*: commands are typed
+//! ([`StatCmd`], [`InfoCmd`]) so that the buffer handed to the kernel is always the one that command
+//! fills, the reference proves that memory valid for its size, and the kernel writes only plain
+//! integers into it (any bit pattern is a valid value of the `repr(C)` structs in [`abi`]). The
+//! `unsafe fn`s take raw pointers for the C ABI's zero-copy path and state what their callers must
+//! guarantee.
 //!
-//! Syscall numbers come from `sc::nr` for the target (`msgget` is 68 on x86_64 and 186 on aarch64; the
-//! order differs between the two tables).
+//! Architecture facts (numbers, layouts, the instruction) live in `sys/arch/`, one file each.
+//!
+//! # Kernels before 5.1
+//!
+//! On i686, powerpc and s390x the message-queue calls were reachable only through the `ipc(2)`
+//! multiplexer before Linux 5.1. Each call here tries the direct system call and, on `ENOSYS`, makes the
+//! same call through `ipc(2)`. With the `ipc-multiplexer` feature the direct call is not tried at all
+//! (for old kernels, and to test that path on new ones).
 #![allow(unsafe_code)]
 
 pub mod abi;
+pub mod arch;
 
 use crate::Errno;
-use abi::{Frame, MsgInfo, Msqid64Ds, StatHead, Timespec};
+use abi::{Frame, MsgInfo, Msqid64Ds, StatBuf, Timespec};
+use arch::nr;
 use core::ffi::{CStr, c_int, c_long, c_void};
 use core::mem::MaybeUninit;
+
+/// The raw system call instruction and numbers of this architecture, for programs built on svmq that
+/// have no C library either (the `svmq` tool). Every function is `unsafe`: it does whatever the
+/// system call does.
+pub mod raw {
+    pub use super::arch::nr;
+    pub use super::arch::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
+}
+
+/// `ENOSYS`, as the raw register holds it.
+const RAW_ENOSYS: isize = -38;
 
 /// Decodes a raw syscall return: `-4095..=-1` is `-errno`, anything else is the result.
 #[inline(always)]
@@ -34,12 +55,67 @@ const fn int(v: c_int) -> usize {
     v as isize as usize
 }
 
+/// The `ipc(2)` multiplexer's call numbers (include/linux/ipc.h / musl's ipc.h).
+mod ipc_call {
+    pub const MSGSND: usize = 11;
+    pub const MSGRCV: usize = 12;
+    pub const MSGGET: usize = 13;
+    pub const MSGCTL: usize = 14;
+}
+
+/// Whether to try the direct call first (`nr::IPC` is `None` where it is the only way).
+#[inline(always)]
+const fn direct_first() -> bool {
+    nr::IPC.is_none() || !cfg!(feature = "ipc-multiplexer")
+}
+
+/// `ipc(call, first, second, third, ptr, fifth)`, or `-ENOSYS` where the architecture has none.
+///
+/// # Safety
+///
+/// As for the message-queue call it multiplexes.
+#[inline(never)]
+unsafe fn ipc(call: usize, first: usize, second: usize, third: usize, ptr: usize, fifth: usize) -> isize {
+    match nr::IPC {
+        // SAFETY: forwarded from this function's contract.
+        Some(n) => unsafe { arch::syscall6(n, call, first, second, third, ptr, fifth) as isize },
+        None => RAW_ENOSYS,
+    }
+}
+
+/// `msgctl` with any command and buffer, direct or through `ipc(2)`; the kernel's convention.
+///
+/// # Safety
+///
+/// `buf` must be valid for what `cmd` reads or writes.
+#[inline]
+unsafe fn msgctl_raw(msqid: c_int, cmd: c_int, buf: *mut c_void) -> isize {
+    if direct_first() {
+        let cmd = cmd | arch::MSGCTL_CMD_FLAGS;
+        // SAFETY: forwarded from this function's contract.
+        let ret = unsafe { arch::syscall3(nr::MSGCTL, int(msqid), int(cmd), buf as usize) as isize };
+        if ret != RAW_ENOSYS {
+            return ret;
+        }
+    }
+    let cmd = cmd | arch::IPC_MSGCTL_CMD_FLAGS;
+    // SAFETY: forwarded; ipc(MSGCTL, id, cmd, 0, buf) is msgctl(id, cmd, buf).
+    unsafe { ipc(ipc_call::MSGCTL, int(msqid), int(cmd), 0, buf as usize, 0) }
+}
+
 /// `msgget(key, msgflg)`: returns the queue id.
 #[inline]
 pub fn msgget(key: c_int, msgflg: c_int) -> Result<c_int, Errno> {
-    // SAFETY: msgget takes two integers and touches no user memory.
-    let ret = unsafe { sc::syscall2(sc::nr::MSGGET, int(key), int(msgflg)) };
-    decode(ret).map(|id| id as c_int)
+    let mut ret = RAW_ENOSYS;
+    if direct_first() {
+        // SAFETY: msgget takes two integers and touches no user memory.
+        ret = unsafe { arch::syscall2(nr::MSGGET, int(key), int(msgflg)) as isize };
+    }
+    if ret == RAW_ENOSYS {
+        // SAFETY: as above, through the multiplexer.
+        ret = unsafe { ipc(ipc_call::MSGGET, int(key), int(msgflg), 0, 0, 0) };
+    }
+    decode(ret as usize).map(|id| id as c_int)
 }
 
 /// `msgsnd` returning the kernel's own convention, `0` or `-errno`, which is also the C ABI's: the
@@ -50,8 +126,15 @@ pub fn msgget(key: c_int, msgflg: c_int) -> Result<c_int, Errno> {
 /// As [`msgsnd`].
 #[inline(always)]
 pub unsafe fn msgsnd_kernel_ret(msqid: c_int, msgp: *const c_void, msgsz: usize, msgflg: c_int) -> isize {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { sc::syscall4(sc::nr::MSGSND, int(msqid), msgp as usize, msgsz, int(msgflg)) as isize }
+    if direct_first() {
+        // SAFETY: forwarded from this function's contract.
+        let ret = unsafe { arch::syscall4(nr::MSGSND, int(msqid), msgp as usize, msgsz, int(msgflg)) as isize };
+        if ret != RAW_ENOSYS {
+            return ret;
+        }
+    }
+    // SAFETY: forwarded; ipc(MSGSND, id, size, flags, msgp) is msgsnd(id, msgp, size, flags).
+    unsafe { ipc(ipc_call::MSGSND, int(msqid), msgsz, int(msgflg), msgp as usize, 0) }
 }
 
 /// `msgrcv` returning the kernel's own convention, the length or `-errno` (see
@@ -62,19 +145,36 @@ pub unsafe fn msgsnd_kernel_ret(msqid: c_int, msgp: *const c_void, msgsz: usize,
 /// As [`msgrcv`].
 #[inline(always)]
 pub unsafe fn msgrcv_kernel_ret(msqid: c_int, msgp: *mut c_void, msgsz: usize, msgtyp: c_long, msgflg: c_int) -> isize {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { sc::syscall5(sc::nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg)) as isize }
+    if direct_first() {
+        // SAFETY: forwarded from this function's contract.
+        let ret = unsafe {
+            arch::syscall5(nr::MSGRCV, int(msqid), msgp as usize, msgsz, msgtyp as usize, int(msgflg)) as isize
+        };
+        if ret != RAW_ENOSYS {
+            return ret;
+        }
+    }
+    // Version 0 of the multiplexed msgrcv (the only one s390x accepts) takes the buffer and the type
+    // through this "kludge" struct.
+    #[repr(C)]
+    struct IpcKludge {
+        msgp: *mut c_void,
+        msgtyp: c_long,
+    }
+    let kludge = IpcKludge { msgp, msgtyp };
+    // SAFETY: forwarded; the kernel reads the kludge (alive for the call) and then receives into msgp.
+    unsafe { ipc(ipc_call::MSGRCV, int(msqid), msgsz, int(msgflg), &kludge as *const IpcKludge as usize, 0) }
 }
 
 /// `msgsnd(msqid, msgp, msgsz, msgflg)` on a raw `struct msgbuf` pointer.
 ///
 /// # Safety
 ///
-/// `msgp` must point to `8 + msgsz` readable bytes: a `long` message type followed by the payload.
-/// (A bad pointer is caught by the kernel as `EFAULT`, but Rust callers must not rely on that.)
+/// `msgp` must point to `sizeof(long) + msgsz` readable bytes: a `long` message type followed by the
+/// payload. (A bad pointer is caught by the kernel as `EFAULT`, but Rust callers must not rely on that.)
 #[inline]
 pub unsafe fn msgsnd(msqid: c_int, msgp: *const c_void, msgsz: usize, msgflg: c_int) -> Result<(), Errno> {
-    // SAFETY: the caller guarantees msgp covers 8 + msgsz readable bytes; the kernel only reads them.
+    // SAFETY: the caller guarantees msgp covers the frame; the kernel only reads it.
     let ret = unsafe { msgsnd_kernel_ret(msqid, msgp, msgsz, msgflg) };
     decode(ret as usize).map(|_| ())
 }
@@ -84,7 +184,7 @@ pub unsafe fn msgsnd(msqid: c_int, msgp: *const c_void, msgsz: usize, msgflg: c_
 ///
 /// # Safety
 ///
-/// `msgp` must point to `8 + msgsz` writable bytes, not aliased by any live Rust reference.
+/// `msgp` must point to `sizeof(long) + msgsz` writable bytes, not aliased by any live Rust reference.
 #[inline]
 pub unsafe fn msgrcv(
     msqid: c_int,
@@ -93,7 +193,7 @@ pub unsafe fn msgrcv(
     msgtyp: c_long,
     msgflg: c_int,
 ) -> Result<usize, Errno> {
-    // SAFETY: the caller guarantees msgp covers 8 + msgsz writable bytes; the kernel writes at most that.
+    // SAFETY: the caller guarantees msgp covers the frame; the kernel writes at most that.
     let ret = unsafe { msgrcv_kernel_ret(msqid, msgp, msgsz, msgtyp, msgflg) };
     decode(ret as usize)
 }
@@ -104,7 +204,7 @@ pub fn msgsnd_frame<const N: usize>(msqid: c_int, frame: &Frame<N>, len: usize, 
     if len > N {
         return Err(Errno::TOOBIG);
     }
-    // SAFETY: `frame` is a live reference to a repr(C) { long; [u8; N] }, so 8 + len <= 8 + N bytes
+    // SAFETY: `frame` is a live reference to a repr(C) { long; [u8; N] }, so sizeof(long) + len bytes
     // starting at it are readable.
     unsafe { msgsnd(msqid, (frame as *const Frame<N>).cast(), len, msgflg) }
 }
@@ -117,8 +217,8 @@ pub fn msgrcv_frame<const N: usize>(
     msgtyp: c_long,
     msgflg: c_int,
 ) -> Result<usize, Errno> {
-    // SAFETY: `frame` is an exclusive reference to 8 + N writable bytes, and every bit pattern is a
-    // valid Frame (an integer and bytes).
+    // SAFETY: `frame` is an exclusive reference to sizeof(long) + N writable bytes, and every bit
+    // pattern is a valid Frame (an integer and bytes).
     unsafe { msgrcv(msqid, (frame as *mut Frame<N>).cast(), N, msgtyp, msgflg) }
 }
 
@@ -136,7 +236,7 @@ pub fn msgsnd_copy<const N: usize>(msqid: c_int, mtype: c_long, data: &[u8], msg
     let p = frame.as_mut_ptr();
     // SAFETY: p points to a live, writable Frame<N>. We write its mtype and the first len <= N bytes of
     // its text through raw pointers (no reference to uninitialized memory is made); the source slice
-    // cannot overlap a fresh stack frame. The kernel then reads exactly those 8 + len initialized bytes.
+    // cannot overlap a fresh stack frame. The kernel then reads exactly those initialized bytes.
     unsafe {
         core::ptr::addr_of_mut!((*p).mtype).write(mtype);
         let text = core::ptr::addr_of_mut!((*p).text).cast::<u8>();
@@ -164,7 +264,7 @@ pub fn msgrcv_copy<const N: usize, R>(
     }
     let mut frame = MaybeUninit::<Frame<N>>::uninit();
     let p = frame.as_mut_ptr();
-    // SAFETY: p covers 8 + N >= 8 + cap writable bytes, owned by this function.
+    // SAFETY: p covers sizeof(long) + N >= sizeof(long) + cap writable bytes, owned by this function.
     let n = unsafe { msgrcv(msqid, p.cast(), cap, msgtyp, msgflg)? };
     // The kernel never reports more than it was allowed to write; stay sound even if it did.
     let n = n.min(cap);
@@ -178,55 +278,99 @@ pub fn msgrcv_copy<const N: usize, R>(
     Ok(take(mtype, payload))
 }
 
-/// `msgctl(msqid, cmd, buf)` for the commands that fill a `msqid64_ds`: `IPC_STAT`, `MSG_STAT`,
-/// `MSG_STAT_ANY`. Returns the kernel's non-negative result (the id, for the `*_STAT` index commands).
+/// The `msgctl` commands that fill a `struct msqid64_ds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatCmd {
+    /// `IPC_STAT`: the queue with this id (needs read permission).
+    IpcStat,
+    /// `MSG_STAT`: the queue in this slot index (needs read permission); returns its id.
+    MsgStat,
+    /// `MSG_STAT_ANY` (Linux 4.17): the queue in this slot index, no permission check; returns its id.
+    MsgStatAny,
+}
+
+impl StatCmd {
+    /// The command number.
+    pub const fn raw(self) -> c_int {
+        match self {
+            StatCmd::IpcStat => abi::IPC_STAT,
+            StatCmd::MsgStat => abi::MSG_STAT,
+            StatCmd::MsgStatAny => abi::MSG_STAT_ANY,
+        }
+    }
+}
+
+/// The `msgctl` commands that fill a `struct msginfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InfoCmd {
+    /// `IPC_INFO`: the system limits.
+    IpcInfo,
+    /// `MSG_INFO`: the system usage.
+    MsgInfo,
+}
+
+impl InfoCmd {
+    /// The command number.
+    pub const fn raw(self) -> c_int {
+        match self {
+            InfoCmd::IpcInfo => abi::IPC_INFO,
+            InfoCmd::MsgInfo => abi::MSG_INFO,
+        }
+    }
+}
+
+/// `msgctl(msqid, cmd, buf)` for the commands that fill a `msqid64_ds`. Returns the kernel's
+/// non-negative result (the id, for the `*_STAT` index commands).
 #[inline]
-pub fn msgctl_stat(msqid: c_int, cmd: c_int, buf: &mut Msqid64Ds) -> Result<c_int, Errno> {
-    // SAFETY: buf is an exclusive reference to a 120-byte msqid64_ds (size asserted in abi.rs); the
-    // kernel writes only integers into it.
-    let ret = unsafe { sc::syscall3(sc::nr::MSGCTL, int(msqid), int(cmd), buf as *mut Msqid64Ds as usize) };
-    decode(ret).map(|r| r as c_int)
+pub fn msgctl_stat(msqid: c_int, cmd: StatCmd, buf: &mut Msqid64Ds) -> Result<c_int, Errno> {
+    // SAFETY: buf is an exclusive reference to this architecture's msqid64_ds (layout asserted in
+    // abi.rs), which is exactly what these three commands write; the kernel writes only integers.
+    let ret = unsafe { msgctl_raw(msqid, cmd.raw(), (buf as *mut Msqid64Ds).cast()) };
+    decode(ret as usize).map(|r| r as c_int)
 }
 
 /// `msgctl(msqid, IPC_SET, buf)`.
 #[inline]
 pub fn msgctl_set(msqid: c_int, buf: &Msqid64Ds) -> Result<(), Errno> {
-    // SAFETY: buf is a live 120-byte msqid64_ds; IPC_SET only reads it.
-    let ret = unsafe { sc::syscall3(sc::nr::MSGCTL, int(msqid), int(abi::IPC_SET), buf as *const Msqid64Ds as usize) };
-    decode(ret).map(|_| ())
+    // SAFETY: buf is a live msqid64_ds; IPC_SET only reads it.
+    let ret = unsafe { msgctl_raw(msqid, abi::IPC_SET, (buf as *const Msqid64Ds).cast_mut().cast()) };
+    decode(ret as usize).map(|_| ())
 }
 
 /// `msgctl(msqid, IPC_RMID, NULL)`.
 #[inline]
 pub fn msgctl_rmid(msqid: c_int) -> Result<(), Errno> {
     // SAFETY: IPC_RMID ignores the buffer argument; NULL is what the C library passes.
-    let ret = unsafe { sc::syscall3(sc::nr::MSGCTL, int(msqid), int(abi::IPC_RMID), 0) };
-    decode(ret).map(|_| ())
+    let ret = unsafe { msgctl_raw(msqid, abi::IPC_RMID, core::ptr::null_mut()) };
+    decode(ret as usize).map(|_| ())
 }
 
-/// `msgctl(0, cmd, buf)` for `IPC_INFO` and `MSG_INFO`: returns the highest index in use.
+/// `msgctl(0, cmd, buf)` for `IPC_INFO` and `MSG_INFO`: returns the highest slot index in use.
+///
+/// The command is typed: a command that writes a larger struct cannot be passed with this buffer.
+///
+/// ```compile_fail
+/// // A raw command number does not compile (MSG_STAT_ANY would write a 120-byte msqid64_ds here).
+/// let mut info = svmq::sys::abi::MsgInfo::default();
+/// svmq::sys::msgctl_info(svmq::sys::abi::MSG_STAT_ANY, &mut info);
+/// ```
 #[inline]
-pub fn msgctl_info(cmd: c_int, buf: &mut MsgInfo) -> Result<c_int, Errno> {
+pub fn msgctl_info(cmd: InfoCmd, buf: &mut MsgInfo) -> Result<c_int, Errno> {
     // SAFETY: buf is an exclusive reference to a 32-byte msginfo (asserted in abi.rs), the struct the
-    // kernel fills for these two commands.
-    let ret = unsafe { sc::syscall3(sc::nr::MSGCTL, 0, int(cmd), buf as *mut MsgInfo as usize) };
-    decode(ret).map(|r| r as c_int)
+    // kernel fills for these two commands, and only for them.
+    let ret = unsafe { msgctl_raw(0, cmd.raw(), (buf as *mut MsgInfo).cast()) };
+    decode(ret as usize).map(|r| r as c_int)
 }
 
-/// `newfstatat(AT_FDCWD, path, buf, 0)`: `stat(2)` (following symlinks) of a path, as `ftok` uses.
+/// `stat(2)` (following symlinks) of a path, as `ftok` uses: `newfstatat` on 64-bit architectures,
+/// `fstatat64` on 32-bit ones.
 #[inline]
-pub fn stat(path: &CStr) -> Result<StatHead, Errno> {
-    let mut buf = StatHead::default();
-    // SAFETY: path is NUL-terminated by construction; buf is 144 bytes, at least the size of the
-    // kernel's struct stat on both targets (asserted in abi.rs).
+pub fn stat(path: &CStr) -> Result<StatBuf, Errno> {
+    let mut buf = StatBuf::default();
+    // SAFETY: path is NUL-terminated by construction; buf is at least the size of this architecture's
+    // struct stat (asserted in abi.rs).
     let ret = unsafe {
-        sc::syscall4(
-            sc::nr::NEWFSTATAT,
-            int(abi::AT_FDCWD),
-            path.as_ptr() as usize,
-            &mut buf as *mut StatHead as usize,
-            0,
-        )
+        arch::syscall4(nr::STAT, int(abi::AT_FDCWD), path.as_ptr() as usize, &mut buf as *mut StatBuf as usize, 0)
     };
     decode(ret).map(|_| buf)
 }
@@ -234,13 +378,12 @@ pub fn stat(path: &CStr) -> Result<StatHead, Errno> {
 /// `sched_getaffinity(0, sizeof mask, mask)`: the number of CPUs the calling thread may run on.
 #[inline]
 pub fn cpus_allowed() -> Result<u32, Errno> {
-    let mut mask = [0u64; 16]; // 1024 CPUs, glibc's CPU_SETSIZE
+    let mut mask = [0u8; 128]; // 1024 CPUs, glibc's CPU_SETSIZE
     // SAFETY: mask is 128 writable bytes and that is the length passed; the kernel writes at most that.
-    let ret = unsafe {
-        sc::syscall3(sc::nr::SCHED_GETAFFINITY, 0, core::mem::size_of_val(&mask), mask.as_mut_ptr() as usize)
-    };
+    let ret = unsafe { arch::syscall3(nr::SCHED_GETAFFINITY, 0, mask.len(), mask.as_mut_ptr() as usize) };
+    // The kernel reports how many bytes it wrote (a multiple of sizeof(long)).
     let written = decode(ret)?;
-    Ok(mask.iter().take(written / 8).map(|w| w.count_ones()).sum())
+    Ok(mask.iter().take(written).map(|b| b.count_ones()).sum())
 }
 
 /// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds (a real syscall: there is no vDSO without libc).
@@ -248,8 +391,8 @@ pub fn cpus_allowed() -> Result<u32, Errno> {
 pub fn monotonic_ns() -> u64 {
     const CLOCK_MONOTONIC: usize = 1;
     let mut ts = Timespec::default();
-    // SAFETY: ts is a 16-byte struct timespec, exclusively borrowed.
-    let ret = unsafe { sc::syscall2(sc::nr::CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
+    // SAFETY: ts is this architecture's struct timespec for clock_gettime, exclusively borrowed.
+    let ret = unsafe { arch::syscall2(nr::CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
     match decode(ret) {
         Ok(_) => (ts.sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.nsec as u64),
         // CLOCK_MONOTONIC cannot fail on Linux; a zero makes the spin loop stop at once.
@@ -261,13 +404,13 @@ pub fn monotonic_ns() -> u64 {
 #[inline]
 pub fn sched_yield() {
     // SAFETY: sched_yield takes no arguments and cannot fail.
-    unsafe { sc::syscall0(sc::nr::SCHED_YIELD) };
+    unsafe { arch::syscall0(nr::SCHED_YIELD) };
 }
 
 /// `exit_group(code)`: ends the process. Used by the optional panic handler.
 pub fn exit_group(code: c_int) -> ! {
     loop {
         // SAFETY: exit_group takes an integer and does not return.
-        unsafe { sc::syscall1(sc::nr::EXIT_GROUP, int(code)) };
+        unsafe { arch::syscall1(nr::EXIT_GROUP, int(code)) };
     }
 }

@@ -88,10 +88,29 @@ pub fn code<T>(r: Result<T, Errno>) -> i32 {
     }
 }
 
-/// True when running under qemu-user: an aarch64 test binary whose kernel is not aarch64 (qemu reports
-/// the guest machine in uname, but the host's /proc/cpuinfo shows through).
+/// The target these tests were built for (set by build.rs).
+pub const TARGET: &str = env!("SVMQ_TARGET");
+/// The machine's own target: the one whose C examples live in `c-examples/build/` itself.
+pub const HOST_TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// The GNU cross-compiler prefix for this target ("" for the host's own `cc`).
+pub fn cross_prefix() -> &'static str {
+    match TARGET {
+        "aarch64-unknown-linux-gnu" => "aarch64-linux-gnu-",
+        "i686-unknown-linux-gnu" => "i686-linux-gnu-",
+        "armv7-unknown-linux-gnueabihf" => "arm-linux-gnueabihf-",
+        "riscv64gc-unknown-linux-gnu" => "riscv64-linux-gnu-",
+        "powerpc-unknown-linux-gnu" => "powerpc-linux-gnu-",
+        "s390x-unknown-linux-gnu" => "s390x-linux-gnu-",
+        _ => "",
+    }
+}
+
+/// True when running under qemu-user: a test binary of a foreign architecture whose kernel is the
+/// x86_64 host's (qemu reports the guest machine in uname, but the host's /proc/cpuinfo shows through).
+/// i686 is not emulated: the x86_64 kernel runs it natively.
 pub fn under_emulation() -> bool {
-    cfg!(target_arch = "aarch64")
+    !cfg!(any(target_arch = "x86_64", target_arch = "x86"))
         && std::fs::read_to_string("/proc/cpuinfo")
             .map(|c| c.contains("vendor_id") || c.contains("GenuineIntel") || c.contains("AuthenticAMD"))
             .unwrap_or(false)
@@ -125,15 +144,22 @@ pub fn require<T>(what: &str, v: Option<T>) -> Option<T> {
     v
 }
 
-/// A command running a program built for the test's own target: through qemu-user when the tests are
-/// aarch64 binaries (there is no binfmt_misc registration to rely on).
+/// The target's cargo runner (qemu-user and its arguments), or "" when programs run natively.
+pub fn runner() -> String {
+    std::env::var(format!("CARGO_TARGET_{}_RUNNER", TARGET.to_uppercase().replace('-', "_"))).unwrap_or_default()
+}
+
+/// A command running a program built for the test's own target: through the target's cargo runner
+/// (qemu-user, with its arguments) when one is set; there is no binfmt_misc registration to rely on.
 pub fn target_command(path: &std::path::Path) -> std::process::Command {
-    if cfg!(target_arch = "aarch64")
-        && let Some(runner) = std::env::var_os("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER")
+    let runner = runner();
     {
-        let mut c = std::process::Command::new(runner);
-        c.arg(path);
-        return c;
+        let mut words = runner.split_whitespace();
+        if let Some(program) = words.next() {
+            let mut c = std::process::Command::new(program);
+            c.args(words).arg(path);
+            return c;
+        }
     }
     std::process::Command::new(path)
 }
@@ -153,8 +179,8 @@ pub fn rust_example(name: &str) -> Option<std::path::PathBuf> {
 /// A C example built by `make -C c-examples` for this target, if built.
 pub fn c_example(name: &str) -> Option<std::path::PathBuf> {
     let mut dir = root().join("c-examples/build");
-    if cfg!(target_arch = "aarch64") {
-        dir = dir.join("aarch64-unknown-linux-gnu");
+    if TARGET != HOST_TARGET {
+        dir = dir.join(TARGET);
     }
     let p = dir.join(name);
     require(&format!("C example {} (make -C c-examples)", p.display()), p.exists().then_some(p))
@@ -171,10 +197,24 @@ pub fn python() -> Option<std::path::PathBuf> {
     require("Python with sysv_ipc (SVMQ_PYTHON or .venv)", ok.then_some(p))
 }
 
-/// Compiles a C file for the test's target with the C library (static for aarch64, run under qemu).
+/// Compiles a C file for the test's target with the C library (static for every cross target, so that
+/// qemu needs no sysroot).
 pub fn compile_c(src: &std::path::Path, out: &std::path::Path) -> Option<std::path::PathBuf> {
-    let (cc, extra): (&str, &[&str]) =
-        if cfg!(target_arch = "aarch64") { ("aarch64-linux-gnu-gcc", &["-static"]) } else { ("cc", &[]) };
+    let prefix = cross_prefix();
+    if prefix.is_empty() {
+        compile_c_with("cc", &[], src, out)
+    } else {
+        compile_c_with(&format!("{prefix}gcc"), &["-static"], src, out)
+    }
+}
+
+/// Compiles a C file with a given compiler (e.g. the x86_64 host's `cc` for a peer of another width).
+pub fn compile_c_with(
+    cc: &str,
+    extra: &[&str],
+    src: &std::path::Path,
+    out: &std::path::Path,
+) -> Option<std::path::PathBuf> {
     let status = std::process::Command::new(cc)
         .args(["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"])
         .args(extra)

@@ -2,10 +2,13 @@
  *
  *   glibc_peer echo ID_IN ID_OUT    msgrcv any message from ID_IN, msgsnd it (same type and bytes) to
  *                                   ID_OUT, up to and including a message of type 1
- *   glibc_peer emit ID_OUT MSGMAX   send the corpus (sizes 0..MSGMAX, types beyond 32 bits), then type 1
+ *   glibc_peer emit ID_OUT MSGMAX [MAXTYPE]
+ *                                   send the corpus (sizes 0..MSGMAX, types up to LONG_MAX: beyond 32 bits
+ *                                   where long has 64; only those <= MAXTYPE if given), then type 1
  *   glibc_peer stat ID              print msgctl(IPC_STAT) as key=value lines
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +28,19 @@ int main(int argc, char **argv) {
             if (m.mtype == 1) return 0;
         }
     }
-    if (argc == 4 && strcmp(argv[1], "emit") == 0) {
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "emit") == 0) {
         int out = atoi(argv[2]);
         long msgmax = atol(argv[3]);
+        long long maxtype = argc == 5 ? atoll(argv[4]) : LONG_MAX;
         long sizes[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 255, 256, 1023, 1024, 1025, 4095, 4096, msgmax - 1, msgmax};
-        long types[] = {2, 3, 1000, 2147483647L, 2147483648L, 4294967303L, 4611686018427387904L, 9223372036854775807L};
+        const long long wide[] = {2, 3, 1000, 2147483647LL, 2147483648LL, 4294967303LL, 4611686018427387904LL,
+                                  9223372036854775807LL};
+        long types[8];
+        size_t ntypes = 0;
+        for (size_t i = 0; i < sizeof wide / sizeof *wide; i++)
+            if (wide[i] <= LONG_MAX && wide[i] <= maxtype) types[ntypes++] = (long)wide[i];
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-            m.mtype = types[i % (sizeof types / sizeof *types)];
+            m.mtype = types[i % ntypes];
             for (long j = 0; j < sizes[i]; j++) m.mtext[j] = (unsigned char)((j * 31 + (long)i) & 0xff);
             if (msgsnd(out, &m, (size_t)sizes[i], 0) < 0) { perror("msgsnd"); return 1; }
         }
@@ -49,6 +58,6 @@ int main(int argc, char **argv) {
                (unsigned long)ds.msg_qbytes, ds.msg_lspid, ds.msg_lrpid);
         return 0;
     }
-    fprintf(stderr, "usage: glibc_peer echo IN OUT | emit OUT MSGMAX | stat ID\n");
+    fprintf(stderr, "usage: glibc_peer echo IN OUT | emit OUT MSGMAX [MAXTYPE] | stat ID\n");
     return 2;
 }

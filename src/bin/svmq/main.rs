@@ -369,7 +369,7 @@ fn recv(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let select = match (msgtyp, except) {
         (0, true) => return Err(Fail::Usage),
         (t, true) => Select::Except(MsgType::new(t).ok_or(Fail::Usage)?),
-        (t, false) => Select::from_raw(t, 0),
+        (t, false) => Select::from_raw(core::ffi::c_long::try_from(t).map_err(|_| Fail::Usage)?, 0),
     };
     let mut frame = Frame::<MAX_PAYLOAD>::new(MsgType::MIN);
     let n = call("recv", Some(i64::from(q.id())), svmq::retry_on_intr(|| q.recv_frame(&mut frame, select, flags)))?;

@@ -9,6 +9,7 @@
 #![allow(unsafe_code)]
 
 use core::ffi::{CStr, c_char};
+use svmq::sys::raw::{nr, syscall1, syscall3, syscall4};
 
 /// The command line, as the kernel left it on the initial stack.
 #[derive(Clone, Copy)]
@@ -37,30 +38,9 @@ impl Args {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "xor rbp, rbp",
-    "mov rdi, rsp",   // the initial stack: argc, argv...
-    "and rsp, -16",   // the ABI's alignment at a call
-    "call {entry}",
-    "ud2",
-    entry = sym entry,
-);
-
-#[cfg(target_arch = "aarch64")]
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "mov x29, xzr",
-    "mov x30, xzr",
-    "mov x0, sp",
-    "and sp, x0, #-16",
-    "bl {entry}",
-    "brk #0",
-    entry = sym entry,
-);
+// `_start`, per architecture, from the crate's arch layer (src/sys/arch/): it calls `entry` with the
+// initial stack pointer.
+svmq::svmq_entry!(entry);
 
 /// Called by `_start` with the initial stack pointer.
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
@@ -78,7 +58,7 @@ fn decode(ret: usize) -> Result<usize, i32> {
 pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice; write only reads it.
-        let r = unsafe { sc::syscall3(sc::nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) };
+        let r = unsafe { syscall3(nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) };
         match decode(r) {
             Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
             Err(4) => {}
@@ -92,7 +72,7 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
     loop {
         // SAFETY: buf is an exclusive live slice; read writes at most buf.len() bytes into it.
-        let r = unsafe { sc::syscall3(sc::nr::READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) };
+        let r = unsafe { syscall3(nr::READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) };
         match decode(r) {
             Err(4) => continue,
             other => return other,
@@ -104,20 +84,20 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
 pub fn open_read(path: &CStr) -> Result<i32, i32> {
     const O_CLOEXEC: usize = 0o2000000;
     // SAFETY: path is NUL-terminated; openat only reads it.
-    let r = unsafe { sc::syscall4(sc::nr::OPENAT, -100isize as usize, path.as_ptr() as usize, O_CLOEXEC, 0) };
+    let r = unsafe { syscall4(nr::OPENAT, -100isize as usize, path.as_ptr() as usize, O_CLOEXEC, 0) };
     decode(r).map(|fd| fd as i32)
 }
 
 /// `close(fd)`.
 pub fn close(fd: i32) {
     // SAFETY: closing a descriptor this program opened.
-    unsafe { sc::syscall1(sc::nr::CLOSE, fd as usize) };
+    unsafe { syscall1(nr::CLOSE, fd as usize) };
 }
 
 /// `getrandom(buf, 0)`: fills `buf` from the kernel's generator.
 pub fn getrandom(buf: &mut [u8]) -> Result<(), i32> {
     // SAFETY: buf is an exclusive live slice of the length passed.
-    let r = unsafe { sc::syscall3(sc::nr::GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), 0) };
+    let r = unsafe { syscall3(nr::GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), 0) };
     decode(r).map(|_| ())
 }
 
@@ -125,7 +105,7 @@ pub fn getrandom(buf: &mut [u8]) -> Result<(), i32> {
 pub fn exit(code: i32) -> ! {
     loop {
         // SAFETY: exit_group does not return.
-        unsafe { sc::syscall1(sc::nr::EXIT_GROUP, code as usize) };
+        unsafe { syscall1(nr::EXIT_GROUP, code as usize) };
     }
 }
 
@@ -209,6 +189,17 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// unwinds, so it is never called.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_eh_personality() {}
+
+/// ARM EHABI's personality routines, which the unwind tables of precompiled `core` refer to. With
+/// `panic = "abort"` nothing unwinds, so they are never called.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+pub extern "C" fn __aeabi_unwind_cpp_pr0() {}
+
+/// See [`__aeabi_unwind_cpp_pr0`].
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+pub extern "C" fn __aeabi_unwind_cpp_pr1() {}
 
 /// `strlen` (`CStr::to_bytes` calls it).
 #[unsafe(no_mangle)]

@@ -1,0 +1,50 @@
+//! riscv64: the generic 64-bit layouts and syscall table; system calls through `sc`.
+
+pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
+
+/// System call numbers (include/uapi/asm-generic/unistd.h).
+#[allow(missing_docs)]
+pub mod nr {
+    pub use crate::sys::arch::generic_nr::*;
+}
+
+/// The direct `msgctl` always speaks `IPC_64`: the flag is refused.
+pub const MSGCTL_CMD_FLAGS: core::ffi::c_int = 0;
+/// No multiplexer.
+pub const IPC_MSGCTL_CMD_FLAGS: core::ffi::c_int = 0;
+
+/// `struct ipc64_perm` (asm-generic/ipcbuf.h, 64-bit).
+pub type Ipc64Perm = crate::sys::abi::Ipc64PermGeneric64;
+/// One `long` per time.
+pub type Time = crate::sys::abi::TimeLong;
+/// asm-generic/msgbuf.h, 64-bit branch.
+pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::abi::GENERIC_64_LAYOUT;
+
+/// `newfstatat` fills asm-generic `struct stat` (128 bytes): `st_ino` is the second 64-bit word.
+pub const STAT_INO_WORD: usize = 1;
+/// Size of that `struct stat`.
+pub const STAT_SIZE: usize = 128;
+
+/// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)`. Sets `gp` first
+/// (the linker may relax accesses to `gp`-relative ones).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! svmq_entry {
+    ($entry:path) => {
+        core::arch::global_asm!(
+            ".globl _start",
+            "_start:",
+            ".option push",
+            ".option norelax",
+            "lla gp, __global_pointer$",
+            ".option pop",
+            "li ra, 0",
+            "li fp, 0",
+            "mv a0, sp",
+            "andi sp, sp, -16",
+            "call {entry}",
+            "unimp",
+            entry = sym $entry,
+        );
+    };
+}
