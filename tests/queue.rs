@@ -85,7 +85,9 @@ fn zero_length_and_full_capacity_payloads() {
 #[test]
 fn message_types_span_the_whole_positive_range() {
     let q = Guard::private();
-    for ty in [1, 2, 1 << 31, 1 << 32, (1 << 62) + 3, i64::MAX] {
+    // Up to this target's LONG_MAX: 2^63 - 1, or 2^31 - 1 where long is 32 bits.
+    let max = MsgType::MAX.get();
+    for ty in [1, 2, (1 << 31) - 1, 1 << 31, 1 << 32, (1 << 62) + 3, i64::MAX].into_iter().filter(|&t| t <= max) {
         send(&q, ty, &ty.to_le_bytes());
         let m: Message<64> = q.recv(Select::Exactly(t(ty))).unwrap();
         assert_eq!(m.mtype().get(), ty);
@@ -99,6 +101,13 @@ fn invalid_types_cannot_be_built() {
     assert!(MsgType::new(-1).is_none());
     assert!(MsgType::new(i64::MIN).is_none());
     assert_eq!(MsgType::try_from(0), Err(Errno::INVAL));
+    // A type this target's long cannot hold is refused, never truncated.
+    assert_eq!(MsgType::MAX.get(), libc::c_long::MAX as i64);
+    if let Some(wider) = MsgType::MAX.get().checked_add(1) {
+        assert!(MsgType::new(wider).is_none());
+        assert_eq!(MsgType::try_from(wider), Err(Errno::RANGE));
+        assert_eq!(MsgType::try_from(1 << 40), Err(Errno::RANGE));
+    }
 }
 
 #[test]

@@ -522,7 +522,8 @@ fn randomized_c_abi_calls_only_ever_answer_an_errno() {
     dead.remove().unwrap();
     let ids = [live[0].id(), live[1].id(), dead.id(), -1, i32::MIN, i32::MAX, 0];
     let lens = [0usize, 1, 7, 8, 64, 8191, 8192, 8193, 1 << 20, usize::MAX];
-    let types = [0i64, 1, 2, -1, -5, i64::MIN, i64::MAX, 1 << 40];
+    // C longs: 64 or 32 bits, with the extremes of this target's width.
+    let types: [libc::c_long; 8] = [0, 1, 2, -1, -5, libc::c_long::MIN, libc::c_long::MAX, libc::c_long::MAX / 3];
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let mut buf = vec![0u8; 8 + 8192];
     let (mut ok, mut errs) = (0u64, 0u64);
@@ -549,7 +550,7 @@ fn randomized_c_abi_calls_only_ever_answer_an_errno() {
                 1 => svmq_recv(id, t, p.cast(), len, std::ptr::null_mut(), flags),
                 2 => {
                     if !null {
-                        buf[..8].copy_from_slice(&t.to_ne_bytes());
+                        buf[..size_of::<libc::c_long>()].copy_from_slice(&t.to_ne_bytes());
                     }
                     i64::from(svmq_send_raw(id, p.cast(), cap, flags))
                 }
@@ -604,7 +605,7 @@ fn randomized_message_framing_round_trips() {
     for _ in 0..2_000 {
         let len = (rng.next() % 300) as usize;
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-        let t = MsgType::new((rng.next() >> 1).max(1) as i64).unwrap();
+        let t = MsgType::new(((rng.next() >> 1) % MsgType::MAX.get() as u64).max(1) as i64).unwrap();
         match Message::<256>::new(t, &data) {
             Ok(m) => {
                 q.send(&m).unwrap();
