@@ -528,30 +528,3 @@ pub extern "C" fn svmq_strerror(err: i32) -> *const c_char {
 pub extern "C" fn svmq_errname(err: i32) -> *const c_char {
     Errno::from_raw(err.checked_abs().unwrap_or(0)).name_with_nul().as_ptr().cast()
 }
-
-/// `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
-///
-/// Rust's `compiler_builtins` ships compiler-rt's `__mulvti3` object, which calls `__udivti3` and
-/// expects libgcc to define it. svmq never calls `__mulvti3`, so a linker never pulls that object in,
-/// but `nm` would still list `__udivti3` as undefined in the archive. Defining it here keeps the
-/// archive's promise: the only symbols it leaves undefined are the `mem*` functions. Plain shift-and-
-/// subtract, which the compiler does not turn back into a call to itself. Division by zero gives
-/// `u128::MAX` instead of trapping.
-#[cfg(feature = "c-staticlib")]
-#[unsafe(no_mangle)]
-pub extern "C" fn __udivti3(n: u128, d: u128) -> u128 {
-    if d == 0 {
-        return u128::MAX;
-    }
-    let (mut q, mut r) = (0u128, 0u128);
-    let mut i = 128;
-    while i > 0 {
-        i -= 1;
-        r = (r << 1) | ((n >> i) & 1);
-        if r >= d {
-            r -= d;
-            q |= 1 << i;
-        }
-    }
-    q
-}
