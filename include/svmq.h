@@ -23,6 +23,9 @@ typedef struct svmq_set svmq_set_t;
 typedef struct svmq_limits svmq_limits_t;
 typedef struct svmq_spin svmq_spin_t;
 
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /**
  * `IPC_PRIVATE`: the key that always creates a new queue.
@@ -207,10 +210,6 @@ struct svmq_limits {
   int32_t max_index;
 };
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
 /**
  * `ftok(path, proj_id)` without libc: the same key as the C library's `ftok` for the same file.
  *
@@ -385,7 +384,7 @@ const char *svmq_strerror(int32_t err);
 const char *svmq_errname(int32_t err);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif
 
 #endif  /* SVMQ_H */
