@@ -223,8 +223,15 @@ static void test_stat_set_remove(void) {
     s.mode = 01604;
     EQ(svmq_set(id, &s), -EINVAL);
     s.mode = 0604;
+    /* The kernel takes qbytes as a C int (2^32 + 100 would become 100, 2^31 negative): refused first. */
     s.qbytes = UINT64_MAX;
     EQ(svmq_set(id, &s), -EINVAL);
+    s.qbytes = (UINT64_C(1) << 32) + 100;
+    EQ(svmq_set(id, &s), -EINVAL);
+    s.qbytes = UINT64_C(1) << 31;
+    EQ(svmq_set(id, &s), -EINVAL);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qbytes, read_proc("msgmnb") / 2); /* unchanged by the refused calls */
     EQ(svmq_remove(id), 0);
     EQ(svmq_remove(id), -EINVAL);
     EQ(svmq_stat(id, &st), -EINVAL);

@@ -332,8 +332,11 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  * `msgctl(IPC_SET)`: sets owner, group, mode and byte limit from `*attrs`, all at once.
  *
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
- * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
- * above `UINT32_MAX`: the kernel would cut it silently for 32-bit programs), `-EFAULT` (`attrs` NULL).
+ * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, `qbytes`
+ * above `INT32_MAX`), `-EFAULT` (`attrs` NULL). The kernel takes `qbytes` as a C `int` in every program,
+ * 64-bit ones included: above `UINT32_MAX` it would keep the low 32 bits silently (2^32 + 100 becomes
+ * 100), and from 2^31 on it would store a negative number (for a caller with `CAP_SYS_RESOURCE`), so
+ * svmq refuses both before the call.
  *
  * # Safety
  *
