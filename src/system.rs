@@ -97,7 +97,7 @@ pub enum StatCommand {
 /// `EINVAL` for an empty slot; `EACCES` under `MSG_STAT` for a queue the caller cannot read.
 pub fn stat_index(index: i32) -> Result<(Queue, Status), Errno> {
     let mut ds = Msqid64Ds::default();
-    let id = stat_slot(index, &mut AnySupport::Unknown, &mut ds, &mut kernel_stat)?;
+    let id = stat_slot(index, &mut AnySupport::Unknown, &mut ds, &mut kernel_stat).0?;
     Ok((Queue::from_id(id), Status::from_raw(&ds)))
 }
 
@@ -123,16 +123,21 @@ fn kernel_stat(index: i32, cmd: StatCommand, ds: &mut Msqid64Ds) -> Result<i32, 
 }
 
 /// One slot: the queue's id, its status in `ds` (written by the last successful call only: the kernel
-/// writes the buffer on success alone). `stat` issues `msgctl(index, cmd, ds)`; `support` moves from
+/// writes the buffer on success alone), and the command that gave this answer. `stat` issues `msgctl(index, cmd, ds)`; `support` moves from
 /// `Unknown` only on a definite answer, so a queue appearing or vanishing between two calls can never
 /// switch an enumeration to `MSG_STAT` (which would then skip every unreadable queue).
-fn stat_slot<F>(index: i32, support: &mut AnySupport, ds: &mut Msqid64Ds, stat: &mut F) -> Result<i32, Errno>
+fn stat_slot<F>(
+    index: i32,
+    support: &mut AnySupport,
+    ds: &mut Msqid64Ds,
+    stat: &mut F,
+) -> (Result<i32, Errno>, StatCommand)
 where
     F: FnMut(i32, StatCommand, &mut Msqid64Ds) -> Result<i32, Errno>,
 {
     match *support {
-        AnySupport::Yes => return stat(index, StatCommand::StatAny, ds),
-        AnySupport::No => return stat(index, StatCommand::Stat, ds),
+        AnySupport::Yes => return (stat(index, StatCommand::StatAny, ds), StatCommand::StatAny),
+        AnySupport::No => return (stat(index, StatCommand::Stat, ds), StatCommand::Stat),
         AnySupport::Unknown => {}
     }
     // A kernel that does not know a command answers EINVAL before looking at anything else: any other
@@ -140,20 +145,20 @@ where
     let any = stat(index, StatCommand::StatAny, ds);
     if any != Err(Errno::INVAL) {
         *support = AnySupport::Yes;
-        return any;
+        return (any, StatCommand::StatAny);
     }
     // EINVAL: an empty slot, or an unknown command. If MSG_STAT finds the slot empty too, it is empty
     // under either reading; nothing learned.
     let before = stat(index, StatCommand::Stat, ds);
     if before == Err(Errno::INVAL) {
-        return before;
+        return (before, StatCommand::Stat);
     }
     // A queue is there now. Either MSG_STAT_ANY is unknown, or the queue appeared after the first
     // question: ask again.
     let again = stat(index, StatCommand::StatAny, ds);
     if again != Err(Errno::INVAL) {
         *support = AnySupport::Yes;
-        return again;
+        return (again, StatCommand::StatAny);
     }
     // EINVAL again, with a queue in the slot, unless it vanished meanwhile. MSG_STAT once more: the same
     // id proves the same queue was there all along (a new queue in a slot gets a new id), so MSG_STAT_ANY
@@ -164,7 +169,7 @@ where
     {
         *support = AnySupport::No;
     }
-    after
+    (after, StatCommand::Stat)
 }
 
 /// Every queue on the system, with its status: slots `0..=max_index` through `MSG_STAT_ANY`.
@@ -195,6 +200,8 @@ pub struct Queues {
     next: i32,
     max_index: i32,
     support: AnySupport,
+    /// A queue was read, or skipped as unreadable, through `MSG_STAT` while `support` was `Unknown`.
+    read_with_stat: bool,
 }
 
 impl Queues {
@@ -211,7 +218,7 @@ impl Queues {
         {
             support = AnySupport::Yes;
         }
-        Self { next: 0, max_index: usage.max_index, support }
+        Self { next: 0, max_index: usage.max_index, support, read_with_stat: false }
     }
 
     /// The next queue found, by its id, with its status in `ds`.
@@ -223,19 +230,26 @@ impl Queues {
             let index = self.next;
             self.next += 1;
             // Empty slots (EINVAL) and, under MSG_STAT, unreadable queues (EACCES) are skipped.
-            if let Ok(id) = stat_slot(index, &mut self.support, ds, stat) {
+            let (answer, cmd) = stat_slot(index, &mut self.support, ds, stat);
+            if cmd == StatCommand::Stat && answer != Err(Errno::INVAL) {
+                self.read_with_stat = true;
+            }
+            if let Ok(id) = answer {
                 return Some(id);
             }
         }
         None
     }
 
-    /// The command in use: `MSG_STAT_ANY`, or `MSG_STAT` once the kernel has shown it does not know
-    /// `MSG_STAT_ANY` (until then, slots are asked with `MSG_STAT_ANY` first).
+    /// The command the walk has relied on: `MSG_STAT_ANY`; or `MSG_STAT` once the kernel has shown it
+    /// does not know `MSG_STAT_ANY`, or when, before that was settled, a queue was read (or skipped as
+    /// unreadable) through `MSG_STAT`: then unreadable queues may be missing.
     pub fn command(&self) -> StatCommand {
         match self.support {
+            AnySupport::Yes => StatCommand::StatAny,
             AnySupport::No => StatCommand::Stat,
-            AnySupport::Unknown | AnySupport::Yes => StatCommand::StatAny,
+            AnySupport::Unknown if self.read_with_stat => StatCommand::Stat,
+            AnySupport::Unknown => StatCommand::StatAny,
         }
     }
 }
@@ -294,7 +308,7 @@ mod tests {
 
         fn slot(&mut self, index: i32, support: &mut AnySupport) -> Result<i32, Errno> {
             let mut ds = Msqid64Ds::default();
-            let r = stat_slot(index, support, &mut ds, &mut |i, c, d: &mut Msqid64Ds| self.stat(i, c, d));
+            let r = stat_slot(index, support, &mut ds, &mut |i, c, d: &mut Msqid64Ds| self.stat(i, c, d)).0;
             if let Ok(id) = r {
                 assert_eq!(ds.msg_qnum, id as _, "the status is the found queue's");
             }
@@ -395,6 +409,17 @@ mod tests {
         assert_eq!(k.walk(), ([1, 3].to_vec(), Stat));
         // probe, empty slot 0 (two), slot 1 (four, decides), then one for each of the last three
         assert_eq!(k.calls.len(), 1 + 2 + 4 + 3, "{:?}", k.calls);
+    }
+
+    #[test]
+    fn a_walk_that_only_met_unreadable_queues_through_msg_stat_says_so() {
+        // Without MSG_STAT_ANY and with no readable queue, the question stays open; the walk still
+        // reports MSG_STAT, since it may have missed the queues it could not read.
+        let mut k = Kernel::new(false, &[Some((1, false)), None, Some((2, false))]);
+        assert_eq!(k.walk(), (Vec::new(), Stat));
+        // With MSG_STAT_ANY, the same queues are found.
+        let mut k = Kernel::new(true, &[Some((1, false)), None, Some((2, false))]);
+        assert_eq!(k.walk(), ([1, 2].to_vec(), StatAny));
     }
 
     #[test]
