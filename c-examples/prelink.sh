@@ -7,6 +7,11 @@
 # used, but `nm` shows the rest as undefined, and users copy the whole file into their images. `ld -r`
 # of the crate's own object against the archive pulls the same members a final link would; the result
 # leaves undefined only memcpy/memset (and friends), which the C program or its libc provides.
+#
+# Then every symbol it defines except the svmq_* API is made local (objcopy --keep-global-symbol): a
+# compiler-runtime or core function the object carries must never take the place of the program's own
+# or libgcc's (a global __udivti3 here once replaced every 128-bit division of the programs that linked
+# svmq). Undefined symbols stay global, so memcpy and friends still come from the program.
 set -eu
 lib=$(realpath "$1")
 p=${2:-}
@@ -19,6 +24,7 @@ if [ -z "$own" ]; then
 fi
 (cd "$tmp" && ${p}ar x "$lib" $own)
 (cd "$tmp" && ${p}ld -r -o svmq.o $own "$lib")
+${p}objcopy --wildcard --keep-global-symbol='svmq_*' "$tmp/svmq.o"
 rm -f "$lib.new"
 ${p}ar rcsD "$lib.new" "$tmp/svmq.o"
 mv "$lib.new" "$lib"

@@ -142,6 +142,14 @@ static void test_send_recv(void) {
         EQ(t, 2);
         EQ(buf[0], 'b');
         EQ(svmq_recv(id, 2, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_COPY), -ENOMSG);
+        /* A copy longer than the buffer: -E2BIG, and with MSG_NOERROR -EINVAL (a copy is never cut). */
+        EQ(svmq_send(id, 3, "0123456789", 10, 0), 0);
+        t = 1234;
+        EQ(svmq_recv(id, 2, buf, 4, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_COPY), -E2BIG);
+        EQ(svmq_recv(id, 2, buf, 4, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_COPY | SVMQ_MSG_NOERROR), -EINVAL);
+        EQ(t, 1234);
+        EQ(svmq_recv(id, 3, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT | SVMQ_MSG_NOERROR), 10); /* take it back */
+        EQ(t, 3);
     }
     EQ(svmq_stat(id, &st), 0);
     EQ(st.qnum, 2);
@@ -223,8 +231,15 @@ static void test_stat_set_remove(void) {
     s.mode = 01604;
     EQ(svmq_set(id, &s), -EINVAL);
     s.mode = 0604;
+    /* The kernel takes qbytes as a C int (2^32 + 100 would become 100, 2^31 negative): refused first. */
     s.qbytes = UINT64_MAX;
     EQ(svmq_set(id, &s), -EINVAL);
+    s.qbytes = (UINT64_C(1) << 32) + 100;
+    EQ(svmq_set(id, &s), -EINVAL);
+    s.qbytes = UINT64_C(1) << 31;
+    EQ(svmq_set(id, &s), -EINVAL);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qbytes, read_proc("msgmnb") / 2); /* unchanged by the refused calls */
     EQ(svmq_remove(id), 0);
     EQ(svmq_remove(id), -EINVAL);
     EQ(svmq_stat(id, &st), -EINVAL);

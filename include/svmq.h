@@ -10,6 +10,15 @@
  * only on success.
  * Nothing is allocated and no function keeps a pointer after it returns: the caller owns every buffer.
  * One header serves x86_64 and aarch64 (long is 64 bits on both).
+ *
+ * Signals: every function is async-signal-safe (no lock, no allocation, no global state, errno
+ * untouched), as long as a handler does not pass memory that the code it interrupted is using in an
+ * svmq call (the same buffer or svmq_spin_t). Stack: svmq_send and svmq_recv keep a message frame on
+ * the stack, about 8.2 KiB, MORE THAN A CLASSIC 8 KiB SIGNAL STACK (SIGSTKSZ); every other function
+ * uses under 256 bytes: on a small stack, use the _raw functions.
+ *
+ * ARGUMENT ORDER: svmq_recv(msqid, MTYPE, buf, CAP, ...) but svmq_recv_raw(msqid, msgbuf, CAP, MTYPE,
+ * ...), as msgrcv. Both are integers: a swap compiles silently.
  */
 
 #ifndef SVMQ_H
@@ -23,6 +32,9 @@ typedef struct svmq_set svmq_set_t;
 typedef struct svmq_limits svmq_limits_t;
 typedef struct svmq_spin svmq_spin_t;
 
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /**
  * `IPC_PRIVATE`: the key that always creates a new queue.
@@ -202,14 +214,11 @@ struct svmq_limits {
    */
   uint32_t bytes;
   /**
-   * Highest slot index in use (-1 if none): `svmq_stat_index` from 0 to this finds every queue.
+   * Highest slot index in use, and 0 when there is no queue (`queues` is then 0; the kernel never
+   * answers -1): `svmq_stat_index` from 0 to this, inclusive, finds every queue.
    */
   int32_t max_index;
 };
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
 
 /**
  * `ftok(path, proj_id)` without libc: the same key as the C library's `ftok` for the same file.
@@ -238,8 +247,9 @@ int32_t svmq_get(int32_t key, int32_t flags);
  * `msgsnd`: sends `len` bytes from `data` as a message of type `mtype` (> 0).
  *
  * The payload is copied once into a frame on the stack; at most `SVMQ_MAX_PAYLOAD` bytes (use
- * `svmq_send_raw` for more, or for no copy). `data` may be NULL only when `len` is 0. `flags`: 0 (block
- * while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
+ * `svmq_send_raw` for more, or for no copy). Stack: about 8.2 KiB, the frame: too much for a classic
+ * 8 KiB signal stack (`svmq_send_raw` uses almost none). `data` may be NULL only when `len` is 0.
+ * `flags`: 0 (block while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
  * `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
  * `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
  * `-EFAULT` (`data` NULL with `len > 0`).
@@ -253,14 +263,21 @@ int32_t svmq_send(int32_t msqid, long mtype, const void *data, size_t len, int32
 /**
  * `msgrcv`: receives a message into `buf` (capacity `cap` bytes); returns the payload length.
  *
+ * **ARGUMENT ORDER: `svmq_recv(msqid, MTYPE, buf, CAP, out_mtype, flags)`: THE TYPE COMES BEFORE THE
+ * BUFFER.** `svmq_recv_raw(msqid, msgbuf, CAP, MTYPE, flags)` has them the other way round, as `msgrcv`
+ * does; `mtype` and `cap` are both integers, so a swap compiles without a warning. (Every copying
+ * function follows this order, every zero-copy `_raw` one `msgrcv`'s.)
+ *
  * `mtype` is msgrcv's msgtyp: 0 the first message; > 0 the first of that type (of any other type with
  * `SVMQ_MSG_EXCEPT`); < 0 the first of the lowest type <= |mtype|; with `SVMQ_MSG_COPY` (needs
  * `SVMQ_IPC_NOWAIT`) a copy of the message at index `mtype`, left queued. The received type is written to
  * `*out_mtype` unless it is NULL. `cap` above `SVMQ_MAX_PAYLOAD` counts as `SVMQ_MAX_PAYLOAD` (use
- * `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0.
- * Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it),
- * `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`, `-EFAULT`,
- * `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+ * `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0. Stack: about 8.2 KiB
+ * (a frame), too much for a classic 8 KiB signal stack (`svmq_recv_raw` uses almost none).
+ * Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it;
+ * with `SVMQ_MSG_COPY`, which cannot truncate a copy, `-E2BIG` without `SVMQ_MSG_NOERROR` and `-EINVAL`
+ * with it), `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`,
+ * `-EFAULT`, `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
  *
  * # Safety
  *
@@ -286,6 +303,10 @@ int32_t svmq_send_raw(int32_t msqid, const void *msgbuf, size_t len, int32_t fla
 /**
  * `msgrcv` straight into a caller's `struct { long mtype; char mtext[cap]; }`: zero-copy, any size.
  *
+ * **ARGUMENT ORDER: `svmq_recv_raw(msqid, msgbuf, CAP, MTYPE, flags)`, as `msgrcv`: THE TYPE COMES AFTER
+ * THE BUFFER.** `svmq_recv(msqid, MTYPE, buf, CAP, ...)` has them the other way round; `cap` and `mtype`
+ * are both integers, so a swap compiles without a warning.
+ *
  * `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
  * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`; a NULL `msgbuf` is
  * `-EFAULT` before the call (the kernel would take the message off the queue before failing to copy it).
@@ -310,7 +331,8 @@ int32_t svmq_spin_init(struct svmq_spin *spin, uint32_t max_ns);
  * `svmq_recv_raw` that first polls without blocking, for an adaptive, time-bounded budget, then blocks.
  *
  * Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
- * less when polling did not pay. Same arguments, results and errors as `svmq_recv_raw`; `spin` holds the
+ * less when polling did not pay. Same arguments, in the same order, as `svmq_recv_raw` (**`msgbuf, CAP,
+ * MTYPE`: NOT `svmq_recv`'s order**), then `spin`; same results and errors; `spin` holds the
  * adaptive state (one per receiving thread), `-EFAULT` if NULL.
  *
  * # Safety
@@ -333,8 +355,11 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  * `msgctl(IPC_SET)`: sets owner, group, mode and byte limit from `*attrs`, all at once.
  *
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
- * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
- * above `UINT32_MAX`: the kernel would cut it silently for 32-bit programs), `-EFAULT` (`attrs` NULL).
+ * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, `qbytes`
+ * above `INT32_MAX`), `-EFAULT` (`attrs` NULL). The kernel takes `qbytes` as a C `int` in every program,
+ * 64-bit ones included: above `UINT32_MAX` it would keep the low 32 bits silently (2^32 + 100 becomes
+ * 100), and from 2^31 on it would store a negative number (for a caller with `CAP_SYS_RESOURCE`), so
+ * svmq refuses both before the call.
  *
  * # Safety
  *
@@ -385,7 +410,7 @@ const char *svmq_strerror(int32_t err);
 const char *svmq_errname(int32_t err);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif
 
 #endif  /* SVMQ_H */

@@ -13,7 +13,16 @@
 //!   leaves to the kernel the checks the kernel makes anyway (same errors, fewer instructions);
 //! - outputs are written only on success;
 //! - nothing panics or unwinds: no indexing, no `unwrap`, and the static library is built with
-//!   `panic = "abort"`.
+//!   `panic = "abort"` (`.ci/check-no-panic` proves the prelinked archive has no panic path at all).
+//!
+//! Signals: every function is async-signal-safe. None takes a lock, allocates, keeps global state or
+//! touches `errno`; each is system calls on the caller's memory and its own stack. A handler may call any
+//! of them, as long as it does not hand over memory that the code it interrupted is using in an svmq
+//! call (the same buffer, or the same `svmq_spin_t`). Stack: `svmq_send` and `svmq_recv` hold a whole
+//! message frame on the stack, about 8.2 KiB (8,240 bytes on x86_64 and on aarch64, plus `memcpy`'s
+//! own): more than a classic 8 KiB signal stack (`SIGSTKSZ`, `sigaltstack`). The other functions use
+//! under 256 bytes; the `_raw` functions are the ones for a small stack. (Measured from the prelinked
+//! archive's code; `examples/stack.rs` measures the running paths.)
 #![allow(unsafe_code)]
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -119,7 +128,8 @@ pub struct SvmqLimits {
     pub messages: u32,
     /// Bytes queued system-wide.
     pub bytes: u32,
-    /// Highest slot index in use (-1 if none): `svmq_stat_index` from 0 to this finds every queue.
+    /// Highest slot index in use, and 0 when there is no queue (`queues` is then 0; the kernel never
+    /// answers -1): `svmq_stat_index` from 0 to this, inclusive, finds every queue.
     pub max_index: i32,
 }
 
@@ -224,8 +234,9 @@ pub extern "C" fn svmq_get(key: i32, flags: i32) -> i32 {
 /// `msgsnd`: sends `len` bytes from `data` as a message of type `mtype` (> 0).
 ///
 /// The payload is copied once into a frame on the stack; at most `SVMQ_MAX_PAYLOAD` bytes (use
-/// `svmq_send_raw` for more, or for no copy). `data` may be NULL only when `len` is 0. `flags`: 0 (block
-/// while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
+/// `svmq_send_raw` for more, or for no copy). Stack: about 8.2 KiB, the frame: too much for a classic
+/// 8 KiB signal stack (`svmq_send_raw` uses almost none). `data` may be NULL only when `len` is 0.
+/// `flags`: 0 (block while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
 /// `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
 /// `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
 /// `-EFAULT` (`data` NULL with `len > 0`).
@@ -259,14 +270,21 @@ pub unsafe extern "C" fn svmq_send(msqid: i32, mtype: c_long, data: *const c_voi
 
 /// `msgrcv`: receives a message into `buf` (capacity `cap` bytes); returns the payload length.
 ///
+/// **ARGUMENT ORDER: `svmq_recv(msqid, MTYPE, buf, CAP, out_mtype, flags)`: THE TYPE COMES BEFORE THE
+/// BUFFER.** `svmq_recv_raw(msqid, msgbuf, CAP, MTYPE, flags)` has them the other way round, as `msgrcv`
+/// does; `mtype` and `cap` are both integers, so a swap compiles without a warning. (Every copying
+/// function follows this order, every zero-copy `_raw` one `msgrcv`'s.)
+///
 /// `mtype` is msgrcv's msgtyp: 0 the first message; > 0 the first of that type (of any other type with
 /// `SVMQ_MSG_EXCEPT`); < 0 the first of the lowest type <= |mtype|; with `SVMQ_MSG_COPY` (needs
 /// `SVMQ_IPC_NOWAIT`) a copy of the message at index `mtype`, left queued. The received type is written to
 /// `*out_mtype` unless it is NULL. `cap` above `SVMQ_MAX_PAYLOAD` counts as `SVMQ_MAX_PAYLOAD` (use
-/// `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0.
-/// Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it),
-/// `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`, `-EFAULT`,
-/// `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+/// `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0. Stack: about 8.2 KiB
+/// (a frame), too much for a classic 8 KiB signal stack (`svmq_recv_raw` uses almost none).
+/// Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it;
+/// with `SVMQ_MSG_COPY`, which cannot truncate a copy, `-E2BIG` without `SVMQ_MSG_NOERROR` and `-EINVAL`
+/// with it), `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`,
+/// `-EFAULT`, `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
 ///
 /// # Safety
 ///
@@ -341,6 +359,10 @@ pub unsafe extern "C" fn svmq_send_raw(msqid: i32, msgbuf: *const c_void, len: u
 
 /// `msgrcv` straight into a caller's `struct { long mtype; char mtext[cap]; }`: zero-copy, any size.
 ///
+/// **ARGUMENT ORDER: `svmq_recv_raw(msqid, msgbuf, CAP, MTYPE, flags)`, as `msgrcv`: THE TYPE COMES AFTER
+/// THE BUFFER.** `svmq_recv(msqid, MTYPE, buf, CAP, ...)` has them the other way round; `cap` and `mtype`
+/// are both integers, so a swap compiles without a warning.
+///
 /// `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
 /// Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`; a NULL `msgbuf` is
 /// `-EFAULT` before the call (the kernel would take the message off the queue before failing to copy it).
@@ -379,7 +401,8 @@ pub unsafe extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32
 /// `svmq_recv_raw` that first polls without blocking, for an adaptive, time-bounded budget, then blocks.
 ///
 /// Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
-/// less when polling did not pay. Same arguments, results and errors as `svmq_recv_raw`; `spin` holds the
+/// less when polling did not pay. Same arguments, in the same order, as `svmq_recv_raw` (**`msgbuf, CAP,
+/// MTYPE`: NOT `svmq_recv`'s order**), then `spin`; same results and errors; `spin` holds the
 /// adaptive state (one per receiving thread), `-EFAULT` if NULL.
 ///
 /// # Safety
@@ -440,8 +463,11 @@ pub unsafe extern "C" fn svmq_stat(msqid: i32, out: *mut SvmqStat) -> i32 {
 /// `msgctl(IPC_SET)`: sets owner, group, mode and byte limit from `*attrs`, all at once.
 ///
 /// Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
-/// `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, qbytes
-/// above `UINT32_MAX`: the kernel would cut it silently for 32-bit programs), `-EFAULT` (`attrs` NULL).
+/// `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, `qbytes`
+/// above `INT32_MAX`), `-EFAULT` (`attrs` NULL). The kernel takes `qbytes` as a C `int` in every program,
+/// 64-bit ones included: above `UINT32_MAX` it would keep the low 32 bits silently (2^32 + 100 becomes
+/// 100), and from 2^31 on it would store a negative number (for a caller with `CAP_SYS_RESOURCE`), so
+/// svmq refuses both before the call.
 ///
 /// # Safety
 ///
@@ -526,31 +552,4 @@ pub extern "C" fn svmq_strerror(err: i32) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn svmq_errname(err: i32) -> *const c_char {
     Errno::from_raw(err.checked_abs().unwrap_or(0)).name_with_nul().as_ptr().cast()
-}
-
-/// `__udivti3`, 128-bit unsigned division, for the `c-staticlib` build only.
-///
-/// Rust's `compiler_builtins` ships compiler-rt's `__mulvti3` object, which calls `__udivti3` and
-/// expects libgcc to define it. svmq never calls `__mulvti3`, so a linker never pulls that object in,
-/// but `nm` would still list `__udivti3` as undefined in the archive. Defining it here keeps the
-/// archive's promise: the only symbols it leaves undefined are the `mem*` functions. Plain shift-and-
-/// subtract, which the compiler does not turn back into a call to itself. Division by zero gives
-/// `u128::MAX` instead of trapping.
-#[cfg(feature = "c-staticlib")]
-#[unsafe(no_mangle)]
-pub extern "C" fn __udivti3(n: u128, d: u128) -> u128 {
-    if d == 0 {
-        return u128::MAX;
-    }
-    let (mut q, mut r) = (0u128, 0u128);
-    let mut i = 128;
-    while i > 0 {
-        i -= 1;
-        r = (r << 1) | ((n >> i) & 1);
-        if r >= d {
-            r -= d;
-            q |= 1 << i;
-        }
-    }
-    q
 }

@@ -220,9 +220,11 @@ impl Queue {
     /// # Errors
     ///
     /// `EINVAL` for mode bits outside `0o777` (checked first: the kernel would drop them silently), for a
-    /// `qbytes` above `u32::MAX` (the kernel cuts it silently for 32-bit programs sharing the queue), or for a
-    /// uid/gid with no mapping; `EPERM` if the caller is neither owner,
-    /// creator nor privileged, or raises `qbytes` above `msgmnb` without `CAP_SYS_RESOURCE`.
+    /// `qbytes` above `i32::MAX` (checked first too: the kernel takes it as a C `int`, in 64-bit programs
+    /// as well, so it would keep the low 32 bits of a larger value silently, 2^32 + 100 becoming 100, and
+    /// store values from 2^31 on as negative numbers), or for a uid/gid with no mapping; `EPERM` if the
+    /// caller is neither owner, creator nor privileged, or raises `qbytes` above `msgmnb` without
+    /// `CAP_SYS_RESOURCE`.
     #[doc(alias = "IPC_SET")]
     pub fn set(self, settings: &Settings) -> Result<(), Errno> {
         let ds = settings.to_raw()?;
@@ -330,13 +332,15 @@ pub struct Settings {
 impl Settings {
     fn to_raw(self) -> Result<Msqid64Ds, Errno> {
         let mode = checked_mode(self.mode)? as u32;
-        // msg_qbytes is an unsigned long, but the kernel keeps a queue's limit in an int-sized field and
-        // cuts wider values silently (a 64-bit IPC_SET of 2^32 + 100 reads back 100), and 32-bit programs
-        // read it through a 32-bit field. Refuse what would be cut.
-        if self.qbytes > u64::from(u32::MAX) {
+        // msg_qbytes is an unsigned long in struct msqid64_ds, but the kernel's IPC_SET hands it on as a
+        // C int (ipc/msg.c: msgctl_down(..., int msg_qbytes)), for every caller, 64-bit ones included:
+        // 2^32 + 100 becomes 100 without an error, and 2^31..2^32-1 a negative int, refused with EPERM
+        // as "above msgmnb" or, with CAP_SYS_RESOURCE, stored sign-extended. msgmnb itself is an int
+        // sysctl, so no real limit is lost: refuse anything the kernel would not keep as given.
+        if self.qbytes > i32::MAX as u64 {
             return Err(Errno::INVAL);
         }
-        // Lossless: at most u32::MAX, and unsigned long has at least 32 bits.
+        // Lossless: at most i32::MAX, and unsigned long has at least 32 bits.
         let qbytes = self.qbytes as c_ulong;
         let mut ds = Msqid64Ds::default();
         ds.msg_perm.uid = self.uid;

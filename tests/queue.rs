@@ -331,8 +331,24 @@ fn settings_round_trip_and_validation() {
     assert_eq!((got.cuid, got.cgid), (st.cuid, st.cgid), "the creator does not change");
     assert!(got.ctime >= st.ctime);
     assert_eq!(q.set(&Settings { mode: 0o1644, ..want }), Err(Errno::INVAL), "mode bits the kernel would drop");
-    assert_eq!(q.set(&Settings { qbytes: u64::MAX, ..want }), Err(Errno::INVAL), "qbytes 32-bit readers would cut");
-    assert_eq!(q.set(&Settings { qbytes: 1 << 32, ..want }), Err(Errno::INVAL), "qbytes 32-bit readers would cut");
+    // The kernel takes qbytes as a C int: refused before it can cut (2^32 + 100 would become 100) or turn
+    // negative (2^31 on).
+    for qbytes in [u64::MAX, (1 << 32) + 100, 1 << 32, 1 << 31] {
+        assert_eq!(
+            q.set(&Settings { qbytes, ..want }),
+            Err(Errno::INVAL),
+            "qbytes {qbytes:#x} the kernel would not keep"
+        );
+    }
+    // i32::MAX is the kernel's to judge (above msgmnb: EPERM without CAP_SYS_RESOURCE).
+    match q.set(&Settings { qbytes: i32::MAX as u64, ..want }) {
+        Err(Errno::PERM) => {}
+        Ok(()) => {
+            assert_eq!(q.stat().unwrap().qbytes, i32::MAX as u64);
+            q.set(&want).unwrap();
+        }
+        other => panic!("qbytes i32::MAX: {other:?}"),
+    }
     assert_eq!(q.stat().unwrap().settings(), want, "a rejected set changes nothing");
 }
 
