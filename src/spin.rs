@@ -13,9 +13,9 @@
 //!   grew, the sender (or someone) needed our CPU: on a shared CPU every such "hit" was paid for by the
 //!   sender's time slice, so it counts as a *miss*;
 //! - a poll that runs out of budget (time, `CLOCK_MONOTONIC`) is a miss, and the receive blocks;
-//! - after `m` misses in a row it skips polling for the next `2^(m-1) - 1` receives (at most
-//!   [`Spin::MAX_SKIP`]), so a slow peer, an overloaded machine or a shared CPU costs one budget per ~1000
-//!   receives; one hit resets the back-off;
+//! - after `m` misses in a row it skips polling for the next `4^(m-1) - 1` receives (0, 3, 15, 63, 255,
+//!   then [`Spin::MAX_SKIP`]), so a slow peer, an overloaded machine or a shared CPU costs six budgets
+//!   over the first 1000 receives and one per 1024 after that; one hit resets the back-off;
 //! - probes use the full budget: a peer that was asleep (because we stopped polling) takes a full
 //!   cross-CPU wake-up to answer, and a short probe would never see the answer and never recover;
 //! - if the clock or the switch counter cannot be read (a seccomp filter answering `EPERM`), polling stops
@@ -101,7 +101,7 @@ impl Spin {
     /// Polling did not pay: the budget ran out, or the answer came only because our CPU was given away.
     fn miss(&mut self) {
         self.misses = self.misses.saturating_add(1);
-        let shift = self.misses.saturating_sub(1).min(10);
+        let shift = self.misses.saturating_sub(1).min(5) * 2;
         self.skip = ((1u32 << shift) - 1).min(Self::MAX_SKIP);
     }
 }
@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn misses_back_off_exponentially() {
         let mut s = fresh();
-        // Every poll misses: polls happen on receives 1, 2, 4, 8, ... then once per MAX_SKIP + 1.
+        // Every poll misses: polls happen on receives 1, 2, 6, 22, 86, 342, then once per MAX_SKIP + 1.
         let mut polled_at = Vec::new();
         for i in 1..=5000u32 {
             if s.plan() > 0 {
@@ -327,8 +327,8 @@ mod tests {
                 s.miss();
             }
         }
-        assert_eq!(&polled_at[..6], &[1, 2, 4, 8, 16, 32]);
-        assert!(polled_at.len() < 20, "{polled_at:?}");
+        assert_eq!(&polled_at[..8], &[1, 2, 6, 22, 86, 342, 1366, 2390]);
+        assert_eq!(polled_at.len(), 10, "{polled_at:?}");
     }
 
     #[test]
@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn a_shared_cpu_stops_polling() {
         // Every answer comes after a preemption, as when both processes share one CPU: over 1000
-        // receives polling happens about log2(1000) times, then once per MAX_SKIP + 1.
+        // receives polling happens six times (then once per MAX_SKIP + 1).
         let fake = Fake::new(100);
         let mut s = fresh();
         let mut polled = 0;
@@ -416,7 +416,7 @@ mod tests {
             polled += u32::from(calls.polls > 0);
         }
         assert_eq!(s.hits(), 0);
-        assert!(polled <= 11, "polled in {polled} of 1000 receives");
+        assert_eq!(polled, 6, "polled in {polled} of 1000 receives");
     }
 
     #[test]
