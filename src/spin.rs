@@ -8,10 +8,11 @@
 //!
 //! - a message already there at the first attempt is taken at once; that costs what a blocking receive
 //!   costs and says nothing about polling, so the state is left as it was;
-//! - a message that arrives while polling is a *hit* only if no other task ran on our CPU meanwhile (the
-//!   thread's involuntary context switches, `getrusage(RUSAGE_THREAD).ru_nivcsw`, did not grow). If they
-//!   grew, the sender (or someone) needed our CPU: on a shared CPU every such "hit" was paid for by the
-//!   sender's time slice, so it counts as a *miss*;
+//! - a message that arrives while polling is a *hit* only if no other task ran on our CPU meanwhile: the
+//!   thread's involuntary context switches (`getrusage(RUSAGE_THREAD).ru_nivcsw`) did not grow from the
+//!   start of polling to the start of the next receive (read then, not before returning the message,
+//!   so that the check never delays an answer). If they grew, the sender (or someone) needed our CPU: on
+//!   a shared CPU every such "hit" was paid for by the sender's time slice, so it counts as a *miss*;
 //! - a poll that runs out of budget (time, `CLOCK_MONOTONIC`) is a miss, and the receive blocks;
 //! - after `m` misses in a row it skips polling for the next `4^(m-1) - 1` receives (0, 3, 15, 63, 255,
 //!   then [`Spin::MAX_SKIP`]), so a slow peer, an overloaded machine or a shared CPU costs six budgets
@@ -39,7 +40,10 @@ pub struct Spin {
     misses: u32,
     skip: u32,
     hits: u32,
-    reserved: [u32; 2],
+    /// 1 when the last receive was answered while polling, to be confirmed at the next receive.
+    unconfirmed: u32,
+    /// The switch counter (low 32 bits) when that polling began.
+    switches: u32,
 }
 
 impl Default for Spin {
@@ -57,19 +61,18 @@ impl Spin {
 
     /// A policy polling at most `max_ns` nanoseconds before each block; 0 never polls.
     pub const fn new(max_ns: u32) -> Self {
-        Self { max_ns, misses: 0, skip: 0, hits: 0, reserved: [0; 2] }
+        Self { max_ns, misses: 0, skip: 0, hits: 0, unconfirmed: 0, switches: 0 }
     }
 
     /// The state as plain words, for the C ABI's opaque `svmq_spin_t`.
     pub(crate) const fn to_words(self) -> [u32; 6] {
-        let [r0, r1] = self.reserved;
-        [self.max_ns, self.misses, self.skip, self.hits, r0, r1]
+        [self.max_ns, self.misses, self.skip, self.hits, self.unconfirmed, self.switches]
     }
 
     /// The state back from [`to_words`](Self::to_words).
     pub(crate) const fn from_words(w: [u32; 6]) -> Self {
-        let [max_ns, misses, skip, hits, r0, r1] = w;
-        Self { max_ns, misses, skip, hits, reserved: [r0, r1] }
+        let [max_ns, misses, skip, hits, unconfirmed, switches] = w;
+        Self { max_ns, misses, skip, hits, unconfirmed, switches }
     }
 
     /// Consecutive receives whose polling did not pay.
@@ -78,7 +81,8 @@ impl Spin {
     }
 
     /// Receives that polling answered: the message arrived while polling and no other task took this
-    /// thread's CPU meanwhile (wrapping counter).
+    /// thread's CPU from the start of that polling to the start of the next receive (wrapping counter; a
+    /// receive is counted when the next one starts).
     pub const fn hits(&self) -> u32 {
         self.hits
     }
@@ -148,6 +152,26 @@ pub(crate) fn poll_then_block_with(
     if msgflg & abi::IPC_NOWAIT != 0 {
         return recv(msgflg);
     }
+    // Confirm the last receive's hit now that its caller has its answer (a system call there would
+    // have delayed it): polling paid only if no other task took our CPU since that polling began. If
+    // one did, the sender (or someone) ran on our CPU while we polled: on a shared CPU every answer
+    // comes that way and was paid for by the sender's time slice, so it is a miss. The reading is also
+    // this receive's starting point.
+    let mut fresh = None;
+    if spin.unconfirmed != 0 {
+        spin.unconfirmed = 0;
+        match probe.preemptions() {
+            Ok(now) if now as u32 == spin.switches => {
+                spin.hit();
+                fresh = Some(now);
+            }
+            // Unknown counts as paid for.
+            now => {
+                spin.miss();
+                fresh = now.ok();
+            }
+        }
+    }
     let budget = spin.plan();
     if budget == 0 {
         return recv(msgflg);
@@ -159,19 +183,19 @@ pub(crate) fn poll_then_block_with(
         done => return done,
     }
     // Read only now, so that a message already there costs no extra system call.
-    if let (Ok(start), Ok(switches)) = (probe.now_ns(), probe.preemptions()) {
+    let switches = match fresh {
+        Some(now) => Ok(now),
+        None => probe.preemptions(),
+    };
+    if let (Ok(start), Ok(switches)) = (probe.now_ns(), switches) {
         let mut polls: u32 = 0;
         loop {
             match recv(msgflg | abi::IPC_NOWAIT) {
                 Err(Errno::NOMSG) => {}
                 Ok(n) => {
-                    // Was the answer paid for by our own CPU (the sender ran on it while we were
-                    // preempted)? Then polling only delayed the sender: a miss. Unknown counts as paid.
-                    if probe.preemptions() == Ok(switches) {
-                        spin.hit();
-                    } else {
-                        spin.miss();
-                    }
+                    // A hit, if the next receive confirms it.
+                    spin.unconfirmed = 1;
+                    spin.switches = switches as u32;
                     return Ok(n);
                 }
                 // The queue answered ENOMSG before, so it existed: it was removed while we polled. A
@@ -382,6 +406,8 @@ mod tests {
         let mut s = fresh();
         s.miss();
         assert_eq!(receive(&fake, &mut s, 30, 0), (Ok(5), Calls { polls: 30, blocks: 0 }));
+        assert_eq!((s.hits(), s.misses()), (0, 1), "confirmed at the next receive, not before returning");
+        assert_eq!(receive(&fake, &mut s, 1, 0), (Ok(5), Calls { polls: 1, blocks: 0 }));
         assert_eq!((s.hits(), s.misses()), (1, 0));
     }
 
@@ -392,12 +418,19 @@ mod tests {
         let fake = Fake::new(100);
         let mut s = fresh();
         assert_eq!(receive(&fake, &mut s, 30, 12), (Ok(5), Calls { polls: 30, blocks: 0 }));
-        assert_eq!((s.hits(), s.misses()), (0, 1));
         assert_eq!(receive(&fake, &mut s, 3, 2), (Ok(5), Calls { polls: 3, blocks: 0 }));
-        assert_eq!(s.misses(), 2);
+        assert_eq!((s.hits(), s.misses()), (0, 1));
         assert_eq!(receive(&fake, &mut s, 1, 0), (Ok(5), Calls { polls: 0, blocks: 1 }), "skipped: blocks at once");
-        // A preemption before the first attempt (the sender ran while we were sending) is not held
-        // against polling: the message was there at once.
+        assert_eq!((s.hits(), s.misses()), (0, 2));
+        // Preempted after the answer, before the next receive (the sender ran on our CPU when our next
+        // request woke it): a miss too.
+        let mut t = fresh();
+        assert_eq!(receive(&fake, &mut t, 30, 0), (Ok(5), Calls { polls: 30, blocks: 0 }));
+        fake.switches.set(fake.switches.get() + 1);
+        receive(&fake, &mut t, 1, 0);
+        assert_eq!((t.hits(), t.misses()), (0, 1));
+        // A preemption before the first attempt, with nothing to confirm, is not held against polling:
+        // the message was there at once.
         let mut t = fresh();
         assert_eq!(receive(&fake, &mut t, 1, 1), (Ok(5), Calls { polls: 1, blocks: 0 }));
         assert_eq!(t, fresh());
@@ -426,7 +459,7 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(receive(&fake, &mut s, 4, 0), (Ok(5), Calls { polls: 4, blocks: 0 }));
         }
-        assert_eq!((s.hits(), s.misses()), (1000, 0));
+        assert_eq!((s.hits(), s.misses()), (999, 0), "the last one is confirmed by the next receive");
     }
 
     #[test]
@@ -464,6 +497,13 @@ mod tests {
         let mut s = fresh();
         assert_eq!(receive(&fake, &mut s, 0, 0), (Ok(5), Calls { polls: 1, blocks: 1 }));
         assert_eq!(s.misses(), 1);
+        // Failing when a hit is to be confirmed: a miss, not a hit.
+        let fake = Fake::new(100);
+        let mut s = fresh();
+        receive(&fake, &mut s, 10, 0);
+        fake.counter_fails.set(true);
+        assert_eq!(receive(&fake, &mut s, 0, 0), (Ok(5), Calls { polls: 1, blocks: 1 }));
+        assert_eq!((s.hits(), s.misses()), (0, 2));
     }
 
     #[test]
