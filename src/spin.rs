@@ -427,7 +427,7 @@ mod tests {
         let mut t = fresh();
         assert_eq!(receive(&fake, &mut t, 30, 0), (Ok(5), Calls { polls: 30, blocks: 0 }));
         fake.switches.set(fake.switches.get() + 1);
-        receive(&fake, &mut t, 1, 0);
+        assert_eq!(receive(&fake, &mut t, 1, 0).0, Ok(5));
         assert_eq!((t.hits(), t.misses()), (0, 1));
         // A preemption before the first attempt, with nothing to confirm, is not held against polling:
         // the message was there at once.
@@ -500,7 +500,7 @@ mod tests {
         // Failing when a hit is to be confirmed: a miss, not a hit.
         let fake = Fake::new(100);
         let mut s = fresh();
-        receive(&fake, &mut s, 10, 0);
+        assert_eq!(receive(&fake, &mut s, 10, 0).0, Ok(5));
         fake.counter_fails.set(true);
         assert_eq!(receive(&fake, &mut s, 0, 0), (Ok(5), Calls { polls: 1, blocks: 1 }));
         assert_eq!((s.hits(), s.misses()), (0, 2));
