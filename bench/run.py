@@ -188,7 +188,7 @@ def targets(lines, medians):
             elif "no target" in title:
                 cells.append(f"{r:.2f}x")
             else:
-                cells.append(f"{r:.2f}x {'ok' if r >= bar else 'MISSED'}")
+                cells.append(f"{r:.3f}x {'ok' if r >= bar else 'MISSED'}")
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
     for placement in ("unpinned", "apart"):
         cells = []
