@@ -33,7 +33,8 @@ use crate::sys::abi::{self, Frame};
 use crate::{Errno, sys};
 use core::ffi::c_int;
 
-/// The state of one receiver's adaptive polling. Keep one per receiving thread, across receives.
+/// The state of one receiver's adaptive polling. Keep one per receiving thread, across receives (it
+/// compares readings of the calling thread's context-switch counter from one receive to the next).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Spin {
     max_ns: u32,
@@ -165,7 +166,7 @@ pub(crate) fn poll_then_block_with(
                 spin.hit();
                 fresh = Some(now);
             }
-            // Unknown counts as paid for.
+            // Grown, or unknown: a miss.
             now => {
                 spin.miss();
                 fresh = now.ok();
