@@ -9,15 +9,19 @@ Contenders (each prints "<rate> msg/s" last):
   svmq-c        c-examples/build/pingpong [--stream]
   svmq-rust-spin, svmq-c-spin                  the same with --spin (adaptive poll, then block)
   python        bench/sysv_ipc_bench.py        Python's sysv_ipc
-for ping-pong (round trips) and one-way streaming, S in {16, 1024, 8192}; unpinned and with both
-processes on CPU 0 (taskset -c 0). Per cell: median and best of --reps runs, and the ratio of medians
-to glibc. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
+for ping-pong (round trips) and one-way streaming, S in {16, 1024, 8192}; unpinned, pinned apart (ping-pong
+only: the measuring process on CPU 0, its peer on CPU 1, --pin 0,1) and with both processes on CPU 0
+(taskset -c 0). Per cell: median and best of --reps runs, the ratio of medians to glibc, and for ping-pong
+the CPU time (user + system, both processes, whole run) per round trip. Then a slow peer (answers 5 ms
+late, --delay-us 5000): the receiving process's CPU per round trip, spinning against blocking; and the
+low-latency receive's targets checked on the medians. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
 sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs).
 """
 import argparse
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,23 +48,48 @@ def contenders(kind):
     return out
 
 
-def run_one(cmd, count, size, pinned):
-    full = (["taskset", "-c", "0"] if pinned else []) + cmd + ["--count", str(count), "--size", str(size)]
+# Where the two processes of a run are: the programs pin themselves with --pin A,B (this process on A,
+# its peer on B); "together" uses taskset, which every contender inherits.
+PLACEMENTS = {
+    "unpinned": ([], []),
+    "apart": ([], ["--pin", "0,1"]),
+    "together": (["taskset", "-c", "0"], []),
+}
+TITLES = {
+    "unpinned": "unpinned",
+    "apart": "pinned apart (the measuring process on CPU 0, its peer on CPU 1)",
+    "together": "both processes pinned to CPU 0",
+}
+
+
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_one(cmd, count, size, placement, extra=()):
+    """One run: (rate, CPU us per round trip of both processes over the whole run, CPU us per round trip of
+    the measuring process's timed loop or None). The harness runs one child at a time, so the growth of
+    RUSAGE_CHILDREN is that run's process tree (every program waits for its peer)."""
+    pre, post = PLACEMENTS[placement]
+    full = pre + cmd + ["--count", str(count), "--size", str(size)] + post + list(extra)
+    before = children_cpu()
     out = subprocess.run(full, capture_output=True, text=True, timeout=600)
+    total = (children_cpu() - before) * 1e6 / count
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(full)} failed: {out.stderr}")
     lines = out.stdout.strip().splitlines()
     rate = float(re.fullmatch(r"([0-9.]+) msg/s", lines[-1]).group(1))
-    cpu = None
+    loop = None
     for line in lines:
-        m = re.match(r"cpu: ([0-9.]+) us per", line)
+        m = re.match(r"loop cpu: ([0-9.]+) us per", line)
         if m:
-            cpu = float(m.group(1))
-    return rate, cpu
+            loop = float(m.group(1))
+    return rate, total, loop
 
 
-def count_for(name, kind, pinned, quick):
-    base = 20000 if not pinned else 100000
+def count_for(name, kind, placement, quick):
+    base = 100000 if placement == "together" else 20000
     if kind == "stream":
         base = 200000
     if name == "python":
@@ -68,11 +97,12 @@ def count_for(name, kind, pinned, quick):
     return max(base // (20 if quick else 1), 500)
 
 
-def throughput(args, lines):
+def throughput(args, lines, medians):
     for kind in ("pingpong", "stream"):
-        for pinned in (False, True):
+        placements = ("unpinned", "apart", "together") if kind == "pingpong" else ("unpinned", "together")
+        for placement in placements:
             lines.append(f"\n### {'Ping-pong (round trips/s)' if kind == 'pingpong' else 'Streaming (messages/s)'}"
-                         f", {'both processes pinned to CPU 0' if pinned else 'unpinned'}\n")
+                         f", {TITLES[placement]}\n")
             names = list(contenders(kind))
             header = "| size | " + " | ".join(names) + " |"
             lines.append(header)
@@ -84,20 +114,90 @@ def throughput(args, lines):
                     # Alternate: rotate the order every repetition so no contender always runs first.
                     order = names[rep % len(names):] + names[:rep % len(names)]
                     for n in order:
-                        rate, cpu = run_one(contenders(kind)[n], count_for(n, kind, pinned, args.quick), size, pinned)
+                        rate, cpu, _ = run_one(contenders(kind)[n], count_for(n, kind, placement, args.quick), size,
+                                               placement)
                         results[n].append(rate)
-                        if cpu is not None:
-                            cpus[n].append(cpu)
+                        cpus[n].append(cpu)
                 base = statistics.median(results["glibc"])
                 cells = []
                 for n in names:
                     med, best = statistics.median(results[n]), max(results[n])
+                    medians[(kind, placement, size, n)] = med
                     cell = f"{med / 1000:.0f}k / {best / 1000:.0f}k ({med / base:.2f}x)"
-                    if cpus[n] and kind == "pingpong":
+                    if kind == "pingpong":
                         cell += f", {statistics.median(cpus[n]):.1f} us CPU"
                     cells.append(cell)
                 lines.append(f"| {size} | " + " | ".join(cells) + " |")
                 print(lines[-1], flush=True)
+
+
+def slow_peer(args, lines, medians):
+    """The back-off at work: the peer answers each request 5 ms late, 1000 round trips of 1 KiB. Figures:
+    CPU per round trip of the measuring (receiving) process's loop, and the spin variants against the same
+    program blocking."""
+    count = 100 if args.quick else 1000
+    lines.append(f"\n### A slow peer (it answers 5 ms late): {count} round trips of 1 KiB, CPU of the receiving "
+                 "process per round trip (its timed loop: send + receive)\n")
+    names = ["glibc", "svmq-rust", "svmq-rust-spin", "svmq-c", "svmq-c-spin"]
+    lines.append("| placement | " + " | ".join(names) + " |")
+    lines.append("|---" * (len(names) + 1) + "|")
+    for placement in ("unpinned", "apart"):
+        loops = {n: [] for n in names}
+        for rep in range(args.reps):
+            order = names[rep % len(names):] + names[:rep % len(names)]
+            for n in order:
+                _, _, loop = run_one(contenders("pingpong")[n], count, 1024, placement, ["--delay-us", "5000"])
+                loops[n].append(loop)
+        cells = []
+        for n in names:
+            med = statistics.median(loops[n])
+            cell = f"{med:.2f} us"
+            if n.endswith("-spin"):
+                block = statistics.median(loops[n[:-len("-spin")]])
+                medians[("slow", placement, n)] = med / block
+                cell += f" ({(med / block - 1) * 100:+.1f}% vs blocking)"
+            cells.append(cell)
+        lines.append(f"| {TITLES[placement].split(' (')[0]} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+
+
+def targets(lines, medians):
+    """Issue 13's bar for the low-latency receive, checked on this run's medians."""
+    first = len(lines)
+    lines.append("\n### Low-latency receive: the targets, on this run's medians\n")
+    lines.append("| target | Rust | C |")
+    lines.append("|---|---|---|")
+
+    def ratio(placement, size, n):
+        key = ("pingpong", placement, size, n)
+        if key not in medians:
+            return None
+        return medians[key] / medians[("pingpong", placement, size, "glibc")]
+
+    rows = [(f"pinned apart, {size} B: spin >= 10x glibc blocking" if size == 1024 else
+             f"pinned apart, {size} B: spin vs glibc blocking (no target)", "apart", size, 10.0) for size in (16, 1024, 8192)]
+    rows += [(f"both on CPU 0, {size} B: spin >= 0.95x glibc blocking", "together", size, 0.95)
+             for size in (16, 1024, 8192)]
+    rows += [(f"unpinned, {size} B: spin >= 3x glibc blocking", "unpinned", size, 3.0) for size in (16, 1024, 8192)]
+    for title, placement, size, bar in rows:
+        cells = []
+        for n in ("svmq-rust-spin", "svmq-c-spin"):
+            r = ratio(placement, size, n)
+            if r is None:
+                cells.append("-")
+            elif "no target" in title:
+                cells.append(f"{r:.2f}x")
+            else:
+                cells.append(f"{r:.3f}x {'ok' if r >= bar else 'MISSED'}")
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    for placement in ("unpinned", "apart"):
+        cells = []
+        for n in ("svmq-rust-spin", "svmq-c-spin"):
+            r = medians.get(("slow", placement, n))
+            cells.append("-" if r is None else f"{(r - 1) * 100:+.1f}% {'ok' if r <= 1.05 else 'MISSED'}")
+        lines.append(f"| slow peer, {placement}: spin CPU <= blocking + 5% | " + " | ".join(cells) + " |")
+    for line in lines[first:]:
+        print(line, flush=True)
 
 
 def callgrind_instructions(cmd):
@@ -167,14 +267,19 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny counts: checks the harness, not the machine")
     ap.add_argument("--out", default=None)
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-static", action="store_true", help="no callgrind, stack or size figures")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), "
              f"Linux {platform.release()}; {args.reps} repetitions per cell, contenders alternating. "
              "Cells: median / best, (median ratio to glibc)."]
+    medians = {}
     if not args.skip_throughput:
-        throughput(args, lines)
-    static_figures(lines)
+        throughput(args, lines, medians)
+        slow_peer(args, lines, medians)
+        targets(lines, medians)
+    if not args.skip_static:
+        static_figures(lines)
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -1,6 +1,7 @@
 """The Python sysv_ipc contender: the same ping-pong (and --stream) as svmq's examples.
 
-python sysv_ipc_bench.py [--count N] [--size S] [--stream]; last line: "<rate> msg/s".
+python sysv_ipc_bench.py [--count N] [--size S] [--stream] [--pin A,B]; last line: "<rate> msg/s".
+--pin A,B puts this process on CPU A and the peer on CPU B.
 """
 import argparse
 import os
@@ -12,12 +13,18 @@ p = argparse.ArgumentParser()
 p.add_argument("--count", type=int, default=20000)
 p.add_argument("--size", type=int, default=1024)
 p.add_argument("--stream", action="store_true")
+p.add_argument("--pin", default=None)
 a = p.parse_args()
+cpus = [int(c) for c in a.pin.split(",")] if a.pin else None
+if cpus:
+    os.sched_setaffinity(0, {cpus[0]})
 
 mq = sysv_ipc.MessageQueue(None, sysv_ipc.IPC_CREX, mode=0o600, max_message_size=max(a.size, 1))
 payload = b"x" * a.size
 pid = os.fork()
 if pid == 0:
+    if cpus:
+        os.sched_setaffinity(0, {cpus[1]})
     try:
         if a.stream:
             for _ in range(a.count):

@@ -1,14 +1,43 @@
 /* Ping-pong between two processes over one private queue, in C over svmq's zero-copy raw calls.
  * Same command line and last line as the Rust example: pingpong [--count N --size S] [--spin];
  * the last line is "<round trips per second> msg/s". With --stream, one-way instead: the parent sends N
- * messages, the child receives them all (as examples/stream.rs); the last line is "<messages/s> msg/s". */
+ * messages, the child receives them all (as examples/stream.rs); the last line is "<messages/s> msg/s".
+ * For the benchmark harness: --pin A,B puts this process on CPU A and the peer on CPU B; --delay-us D makes
+ * the peer answer each request D microseconds late (a slow peer); before the last line, "loop cpu: X us per
+ * round trip (this process)" is the CPU time of the timed loop in the measuring process only. */
+#define _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include "demo.h"
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #define MAXSZ 8192
 struct frame { long mtype; char mtext[MAXSZ]; };
+
+/* --pin A,B: this process on CPU A, the peer on CPU B (-1: leave as is). */
+static void pin(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) { perror("sched_setaffinity"); exit(1); }
+}
+
+/* --delay-us D: the peer waits D microseconds before each answer (a slow peer). */
+static void delay(long us) {
+    if (us <= 0) return;
+    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+    while (nanosleep(&ts, &ts) != 0) {}
+}
+
+/* CPU seconds (user + system) of this process so far. */
+static double cpu_self(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static double now(void) {
     struct timespec ts;
@@ -34,12 +63,20 @@ int main(int argc, char **argv) {
         spin = &spin_state;
     }
     int stream = demo_switch(argc, argv, "--stream");
+    int cpu_a = -1, cpu_b = -1;
+    if (demo_switch(argc, argv, "--pin") && sscanf(demo_flag(argc, argv, "--pin", ""), "%d,%d", &cpu_a, &cpu_b) != 2) {
+        fprintf(stderr, "--pin A,B\n");
+        return 2;
+    }
+    long delay_us = atol(demo_flag(argc, argv, "--delay-us", "0"));
     int32_t id = svmq_get(SVMQ_IPC_PRIVATE, 0600);
     if (id < 0) demo_die("msgget", id);
     static struct frame f;
     memset(f.mtext, 'x', (size_t)size);
+    pin(cpu_a);
     pid_t child = fork();
     if (child < 0) { perror("fork"); svmq_remove(id); return 1; }
+    if (child == 0) pin(cpu_b);
     if (child == 0 && stream) {
         for (long i = 0; i < count; i++)
             if (receive(id, &f, 1, 0, spin) != size) _exit(1);
@@ -51,10 +88,12 @@ int main(int argc, char **argv) {
             int64_t n = receive(id, &f, 2, SVMQ_MSG_EXCEPT, spin);
             if (n < 0) _exit(1);
             if (f.mtype == 3) _exit(0);
+            delay(delay_us);
             f.mtype = 2;
             if (svmq_send_raw(id, &f, (size_t)n, 0) < 0) _exit(1);
         }
     }
+    double c0 = cpu_self();
     double t0 = now();
     if (stream) {
         f.mtype = 1;
@@ -73,6 +112,7 @@ int main(int argc, char **argv) {
         if (n != size) { svmq_remove(id); demo_die("msgrcv", n < 0 ? n : -5); }
     }
     double secs = now() - t0;
+    double cpu = cpu_self() - c0;
     if (!stream) {
         f.mtype = 3;
         svmq_send_raw(id, &f, 0, 0);
@@ -85,6 +125,7 @@ int main(int argc, char **argv) {
         printf("svmq pingpong (C): %ld round trips of %ld-byte messages in %.3f s, %.1f us each\n",
                count, size, secs, secs * 1e6 / (double)count);
     }
+    printf("loop cpu: %.2f us per round trip (this process)\n", cpu * 1e6 / (double)count);
     printf("%.0f msg/s\n", (double)count / secs);
     return 0;
 }

@@ -3,15 +3,18 @@
 //! With no arguments: a short demo that starts its peer, runs 5000 round trips of 1 KiB, and prints a
 //! summary. With `--count N --size S`: N round trips of S-byte messages; the last line is
 //! `<round trips per second> msg/s`. `--spin` makes both sides poll adaptively before blocking
-//! ([`svmq::Spin`]).
+//! ([`svmq::Spin`]). For the benchmark harness: `--pin A,B` puts this process on CPU A and the peer on
+//! CPU B; `--delay-us D` makes the peer answer each request D microseconds late (a slow peer); before the
+//! last line, `loop cpu: X us per round trip (this process)` is the CPU time of the timed loop in the
+//! measuring process only.
 //!
 //! Messages go through [`svmq::Frame`]s, the zero-copy path: each side reuses one frame, and the kernel
 //! copies straight into and out of it.
 
 mod common;
 
-use common::{cpu_seconds, die, flag, spawn_peer, switch};
-use std::time::Instant;
+use common::{cpu_seconds, cpu_seconds_self, die, flag, pin_to, spawn_peer, switch};
+use std::time::{Duration, Instant};
 use svmq::{Frame, MsgType, Queue, RecvFlags, Select, SendFlags, Spin};
 
 const REQUEST: MsgType = MsgType::new(1).unwrap();
@@ -32,13 +35,16 @@ impl Receiver {
     }
 }
 
-fn peer(q: Queue, spin: bool) {
+fn peer(q: Queue, spin: bool, delay: Duration) {
     let mut rx = Receiver { spin: spin.then(Spin::default) };
     let mut f = Frame::<MAX>::new(REPLY);
     loop {
         let n = rx.recv(q, &mut f, Select::Except(REPLY)).unwrap_or_else(|e| die("peer msgrcv", e));
         if f.mtype() == Ok(QUIT) {
             return;
+        }
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
         }
         f.set_mtype(REPLY);
         q.send_frame(&f, n, SendFlags::BLOCK).unwrap_or_else(|e| die("peer msgsnd", e));
@@ -48,9 +54,19 @@ fn peer(q: Queue, spin: bool) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let spin = switch(&args, "--spin");
+    let pin: String = flag(&args, "--pin", String::new());
+    let cpus: Option<(usize, usize)> = pin.split_once(',').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+    if !pin.is_empty() && cpus.is_none() {
+        eprintln!("--pin A,B");
+        std::process::exit(2);
+    }
+    let delay_us: u64 = flag(&args, "--delay-us", 0);
     if switch(&args, "--peer") {
         let id: i32 = flag(&args, "--peer", -1);
-        return peer(Queue::from_id(id), spin);
+        if let Some((_, b)) = cpus {
+            pin_to(b);
+        }
+        return peer(Queue::from_id(id), spin, Duration::from_micros(delay_us));
     }
     let demo = !switch(&args, "--count") && !switch(&args, "--size");
     let count: u64 = flag(&args, "--count", 5000);
@@ -60,7 +76,12 @@ fn main() {
         std::process::exit(2);
     }
     let q = Queue::private(0o600).unwrap_or_else(|e| die("msgget", e));
-    let peer_args: Vec<String> = if spin { vec!["--spin".to_owned()] } else { Vec::new() };
+    let mut peer_args: Vec<String> = if spin { vec!["--spin".to_owned()] } else { Vec::new() };
+    peer_args.extend(["--delay-us".to_owned(), delay_us.to_string()]);
+    if let Some((a, _)) = cpus {
+        pin_to(a);
+        peer_args.extend(["--pin".to_owned(), pin.clone()]);
+    }
     let peer_done = spawn_peer(q, &peer_args);
 
     let mut out = Frame::<MAX>::new(REQUEST);
@@ -68,6 +89,7 @@ fn main() {
     let mut back = Frame::<MAX>::new(REPLY);
     let mut rx = Receiver { spin: spin.then(Spin::default) };
     let cpu0 = cpu_seconds();
+    let self0 = cpu_seconds_self();
     let start = Instant::now();
     for _ in 0..count {
         q.send_frame(&out, size, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
@@ -78,6 +100,7 @@ fn main() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let loop_cpu = cpu_seconds_self() - self0;
     q.send_frame(&Frame::<0>::new(QUIT), 0, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
     let peer_ok = peer_done.join().unwrap_or(false);
     let cpu = cpu_seconds() - cpu0;
@@ -102,6 +125,7 @@ fn main() {
         println!("  receive: {}", if spin { "adaptive poll, then block" } else { "blocking msgrcv" });
     } else {
         println!("cpu: {:.2} us per round trip (both processes)", cpu * 1e6 / count as f64);
+        println!("loop cpu: {:.2} us per round trip (this process)", loop_cpu * 1e6 / count as f64);
     }
     println!("{rate:.0} msg/s");
 }

@@ -400,9 +400,11 @@ pub unsafe extern "C" fn svmq_spin_init(spin: *mut SvmqSpin, max_ns: u32) -> i32
 
 /// `svmq_recv_raw` that first polls without blocking, for an adaptive, time-bounded budget, then blocks.
 ///
-/// Lower latency on multi-CPU machines; never polls when the thread may run on one CPU only, and polls
-/// less when polling did not pay. Same arguments, in the same order, as `svmq_recv_raw` (**`msgbuf, CAP,
-/// MTYPE`: NOT `svmq_recv`'s order**), then `spin`; same results and errors; `spin` holds the
+/// Lower latency on multi-CPU machines. Adapts from what happens: an answer that arrived only because
+/// this thread was preempted (the sender ran on its CPU) counts as polling that did not pay, and polling
+/// backs off exponentially when it does not pay; if the clock cannot be read it blocks at once. Same
+/// arguments, in the same order, as `svmq_recv_raw` (**`msgbuf, CAP, MTYPE`: NOT `svmq_recv`'s order**),
+/// then `spin`; same results and errors; `spin` holds the
 /// adaptive state (one per receiving thread), `-EFAULT` if NULL.
 ///
 /// # Safety

@@ -96,6 +96,7 @@ fn message_types_span_the_whole_positive_range() {
 }
 
 #[test]
+#[allow(clippy::unnecessary_cast)] // c_long is i32 on 32-bit targets
 fn invalid_types_cannot_be_built() {
     assert!(MsgType::new(0).is_none());
     assert!(MsgType::new(-1).is_none());

@@ -88,6 +88,29 @@ pub fn cpu_seconds() -> f64 {
     total
 }
 
+/// CPU seconds (user + system) used by this process so far.
+pub fn cpu_seconds_self() -> f64 {
+    // SAFETY: getrusage fills the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    [ru.ru_utime, ru.ru_stime].iter().map(|tv| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6).sum()
+}
+
+/// Restricts this process (its calling thread, and the threads and processes it starts later) to `cpu`.
+pub fn pin_to(cpu: usize) {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_setaffinity(0) affects the calling thread.
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) == 0
+    };
+    if !ok {
+        eprintln!("sched_setaffinity(CPU {cpu}): {}", std::io::Error::last_os_error());
+        std::process::exit(1);
+    }
+}
+
 /// Fills a payload with a pattern that depends on its position.
 pub fn pattern(buf: &mut [u8]) {
     for (i, b) in buf.iter_mut().enumerate() {

@@ -387,17 +387,30 @@ pub fn cpus_allowed() -> Result<u32, Errno> {
 }
 
 /// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds (a real syscall: there is no vDSO without libc).
+///
+/// It can fail: a seccomp allow-list written for a C program (which reads the clock through the vDSO)
+/// may answer `EPERM`.
 #[inline]
-pub fn monotonic_ns() -> u64 {
+pub fn monotonic_ns() -> Result<u64, Errno> {
     const CLOCK_MONOTONIC: usize = 1;
     let mut ts = Timespec::default();
     // SAFETY: ts is this architecture's struct timespec for clock_gettime, exclusively borrowed.
     let ret = unsafe { arch::syscall2(nr::CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
-    match decode(ret) {
-        Ok(_) => (ts.sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.nsec as u64),
-        // CLOCK_MONOTONIC cannot fail on Linux; a zero makes the spin loop stop at once.
-        Err(_) => 0,
-    }
+    decode(ret).map(|_| (ts.sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.nsec as u64))
+}
+
+/// `getrusage(RUSAGE_THREAD)`: the calling thread's involuntary context switches (`ru_nivcsw`), the
+/// times another task took its CPU. Compare two readings for equality only: on 32-bit targets the
+/// kernel's counter is a 32-bit `long` and wraps.
+#[inline]
+pub fn involuntary_switches() -> Result<u64, Errno> {
+    const RUSAGE_THREAD: usize = 1;
+    // struct rusage is two (old, `long`-based) timevals and 14 longs on every Linux target: 18 longs,
+    // ru_nivcsw last.
+    let mut ru = [0 as c_long; 18];
+    // SAFETY: ru is 18 writable longs, the size of struct rusage; the kernel writes exactly that.
+    let ret = unsafe { arch::syscall2(nr::GETRUSAGE, RUSAGE_THREAD, ru.as_mut_ptr() as usize) };
+    decode(ret).map(|_| ru[17] as u64)
 }
 
 /// `sched_yield()`.
