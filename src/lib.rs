@@ -43,6 +43,7 @@ mod queue;
 mod spin;
 pub mod sys;
 mod system;
+mod timed;
 
 pub use errno::{Errno, retry_on_intr};
 pub use key::{Key, ftok};
@@ -51,6 +52,7 @@ pub use queue::{Queue, Settings, Status};
 pub use spin::Spin;
 pub use sys::abi::Frame;
 pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
+pub use timed::{DEFAULT_TIMEOUT_SIGNAL, set_timeout_signal, timeout_signal};
 
 /// With the `c-staticlib` feature the crate stands alone as a `no_std` static library for C: a panic
 /// (none is expected: the C ABI is written not to panic) ends the process with status 134, as `abort`.
