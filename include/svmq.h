@@ -71,9 +71,10 @@ typedef struct svmq_spin svmq_spin_t;
 #define SVMQ_SPIN_DEFAULT_NS 50000
 
 /**
- * The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (63, `SIGRTMAX - 1`).
+ * The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (62, `SIGRTMAX - 2`:
+ * valgrind keeps 64 for itself, and qemu-user cannot deliver 63 and 64).
  */
-#define SVMQ_DEFAULT_TIMEOUT_SIGNAL 63
+#define SVMQ_DEFAULT_TIMEOUT_SIGNAL 62
 
 /**
  * Receiver state for `svmq_recv_raw_spin`: initialise with `svmq_spin_init`, keep one per receiving
@@ -381,7 +382,7 @@ int32_t svmq_send_raw_timed(int32_t msqid, const void *msgbuf, size_t len, int32
 /**
  * Chooses the signal the `_timed` functions use to interrupt a blocked call, or reports it.
  *
- * `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 63 = `SIGRTMAX - 1`).
+ * `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`).
  * Choose a signal the program does not use, preferably a real-time one (`SIGRTMIN`..`SIGRTMAX`).
  * svmq installs an empty handler on it at once and leaves it installed (a timer signal still in
  * flight must never meet `SIG_DFL`, which would end the process); it never replaces a disposition

@@ -43,8 +43,9 @@ pub const SVMQ_MSG_COPY: i32 = 0o40000;
 pub const SVMQ_MAX_PAYLOAD: usize = 8192;
 /// The default poll budget of `svmq_spin_init`, in nanoseconds (50 us).
 pub const SVMQ_SPIN_DEFAULT_NS: u32 = 50_000;
-/// The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (63, `SIGRTMAX - 1`).
-pub const SVMQ_DEFAULT_TIMEOUT_SIGNAL: i32 = 63;
+/// The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (62, `SIGRTMAX - 2`:
+/// valgrind keeps 64 for itself, and qemu-user cannot deliver 63 and 64).
+pub const SVMQ_DEFAULT_TIMEOUT_SIGNAL: i32 = 62;
 
 const _: () = {
     assert!(SVMQ_IPC_PRIVATE == abi::IPC_PRIVATE && SVMQ_IPC_CREAT == abi::IPC_CREAT);
@@ -591,7 +592,7 @@ pub unsafe extern "C" fn svmq_send_raw_timed(
 
 /// Chooses the signal the `_timed` functions use to interrupt a blocked call, or reports it.
 ///
-/// `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 63 = `SIGRTMAX - 1`).
+/// `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`).
 /// Choose a signal the program does not use, preferably a real-time one (`SIGRTMIN`..`SIGRTMAX`).
 /// svmq installs an empty handler on it at once and leaves it installed (a timer signal still in
 /// flight must never meet `SIG_DFL`, which would end the process); it never replaces a disposition

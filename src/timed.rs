@@ -29,11 +29,12 @@ use core::ffi::c_int;
 use core::sync::atomic::{AtomicI32, Ordering};
 use core::time::Duration;
 
-/// The signal the timers use unless [`set_timeout_signal`] chose another: 63, `SIGRTMAX - 1`.
+/// The signal the timers use unless [`set_timeout_signal`] chose another: 62, `SIGRTMAX - 2`.
 ///
 /// Real-time signals have no meaning of their own and the C libraries reserve only the lowest ones
-/// (32-34); 64 (`SIGRTMAX`) is the one valgrind keeps for itself.
-pub const DEFAULT_TIMEOUT_SIGNAL: i32 = 63;
+/// (32-34). The top two are taken by tools a program may run under: valgrind keeps 64 (`SIGRTMAX`) for
+/// itself, and qemu-user has no host signal for 63 and 64 (`timer_create` answers `EINVAL` there).
+pub const DEFAULT_TIMEOUT_SIGNAL: i32 = 62;
 
 /// After the deadline, the timer fires again every 1 ms until the call has returned.
 pub const TICK_NS: u64 = 1_000_000;
@@ -45,7 +46,7 @@ pub fn timeout_signal() -> i32 {
     TIMEOUT_SIGNAL.load(Ordering::Relaxed)
 }
 
-/// Chooses the signal the deadline calls use (default [`DEFAULT_TIMEOUT_SIGNAL`], 63): any signal the
+/// Chooses the signal the deadline calls use (default [`DEFAULT_TIMEOUT_SIGNAL`], 62): any signal the
 /// application does not use, preferably a real-time one (`SIGRTMIN`..=`SIGRTMAX`, 34..=64 with glibc).
 ///
 /// svmq installs an empty handler on it now (`SA_RESTART`, so the signal restarts any other call it
