@@ -12,7 +12,9 @@ Contenders (each prints "<rate> msg/s" last):
 for ping-pong (round trips) and one-way streaming, S in {16, 1024, 8192}; unpinned and with both
 processes on CPU 0 (taskset -c 0). Per cell: median and best of --reps runs, and the ratio of medians
 to glibc. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
-sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs).
+sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs). And the
+deadline receive's precision, wake-up latency and CPU cost (bench/timed_bench.c; --timed-only runs just
+that, in a few seconds).
 """
 import argparse
 import os
@@ -161,20 +163,37 @@ def static_figures(lines):
         lines.append(f"| {name} | {size} bytes ({size / 1024:.1f} KiB) |")
 
 
+def timed_figures(lines):
+    """The deadline receive (bench/timed_bench.c): its own table, and a verdict against issue 14's bounds."""
+    lines.append("\n### Deadline receive (bench/timed_bench.c: svmq_recv_raw_timed; CLOCK_MONOTONIC)\n")
+    out = subprocess.run([os.path.join(ROOT, "bench/build/timed_bench")], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    for line in out.strip().splitlines():
+        lines.append(line if line.startswith("|") else f"\n{line}")
+        print(lines[-1], flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="tiny counts: checks the harness, not the machine")
     ap.add_argument("--out", default=None)
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--timed-only", action="store_true", help="only the deadline receive's figures")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), "
              f"Linux {platform.release()}; {args.reps} repetitions per cell, contenders alternating. "
              "Cells: median / best, (median ratio to glibc)."]
-    if not args.skip_throughput:
-        throughput(args, lines)
-    static_figures(lines)
+    if args.timed_only:
+        lines[0] = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), " \
+                   f"Linux {platform.release()}, load average {os.getloadavg()[0]:.1f}."
+        timed_figures(lines)
+    else:
+        if not args.skip_throughput:
+            throughput(args, lines)
+        timed_figures(lines)
+        static_figures(lines)
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
