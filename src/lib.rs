@@ -21,7 +21,8 @@
 //!
 //! Where things live: [`Queue`] (open, send, receive, status, settings, removal), [`Message`],
 //! [`Frame`] and [`Select`] (what is sent and which message is received), [`Key`] and [`ftok`],
-//! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive), [`Errno`].
+//! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive),
+//! [`Queue::recv_timeout`] and [`set_timeout_signal`] (deadline receive and send), [`Errno`].
 //! The raw, typed system calls are in [`sys`], the only module besides the C ABI (`capi`, exported as
 //! `svmq_*` symbols, see `include/svmq.h`) that contains `unsafe` code.
 #![cfg_attr(not(test), no_std)]
