@@ -525,3 +525,77 @@ fn a_signal_the_application_uses_is_refused() {
     });
     assert_eq!(status, 0, "see the numbered checks in the child");
 }
+
+#[test]
+fn randomized_timed_c_abi_calls_only_ever_answer_an_errno() {
+    // The four C functions with random ids, types, lengths, flags, NULL pointers and timeouts of 0 to
+    // 200 us, blocking or not: every answer is >= 0 or a negative errno, and the queues stay sound.
+    use svmq::capi::*;
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+            v[(self.next() % v.len() as u64) as usize]
+        }
+    }
+    let live = [small_queue(512), small_queue(512)];
+    let dead = Queue::private(0o600).unwrap();
+    dead.remove().unwrap();
+    let ids = [live[0].id(), live[1].id(), dead.id(), -1, i32::MAX];
+    let lens = [0usize, 1, 8, 64, 8192, 8193, usize::MAX];
+    let types = [0i64, 1, 2, -1, -5, i64::MIN, i64::MAX];
+    let timeouts = [0u64, 1_000, 20_000, 200_000];
+    let mut rng = Rng(0x7173_d00d_5eed_0001);
+    let mut buf = vec![0u8; 8 + 8192];
+    let (mut ok, mut errs) = (0u64, 0u64);
+    let mut seen = std::collections::BTreeSet::new();
+    const ITERS: u64 = 4_000;
+    for _ in 0..ITERS {
+        let id = rng.pick(&ids);
+        let flags = match rng.next() % 4 {
+            0 => 0,
+            1 => SVMQ_IPC_NOWAIT,
+            2 => rng.pick(&[SVMQ_MSG_NOERROR, SVMQ_MSG_EXCEPT, SVMQ_MSG_COPY | SVMQ_IPC_NOWAIT, SVMQ_MSG_COPY]),
+            _ => rng.next() as i32,
+        };
+        let len = rng.pick(&lens);
+        let cap = len.min(8192);
+        let null = rng.next().is_multiple_of(8);
+        let p = if null { std::ptr::null_mut() } else { buf.as_mut_ptr() };
+        let t = rng.pick(&types);
+        let timeout = rng.pick(&timeouts);
+        // SAFETY: every non-NULL pointer covers the length passed with it (buf is 8 + 8192 bytes).
+        let r: i64 = unsafe {
+            match rng.next() % 4 {
+                0 => i64::from(svmq_send_timed(id, t, p.cast(), len, flags, timeout)),
+                1 => svmq_recv_timed(id, t, p.cast(), len, std::ptr::null_mut(), flags, timeout),
+                2 => {
+                    if !null {
+                        buf[..8].copy_from_slice(&t.to_ne_bytes());
+                    }
+                    i64::from(svmq_send_raw_timed(id, p.cast(), cap, flags, timeout))
+                }
+                _ => svmq_recv_raw_timed(id, p.cast(), cap, t, flags, timeout),
+            }
+        };
+        if r >= 0 {
+            ok += 1;
+        } else {
+            errs += 1;
+            assert!((1..=133).contains(&-r), "an errno, not {r}");
+            seen.insert(Errno::from_raw(-r as i32).name());
+        }
+    }
+    assert!(seen.contains("ETIMEDOUT") && ok > 0, "the run reached timeouts and successes: {seen:?}");
+    for g in &live {
+        g.stat().expect("the live queues are still sound");
+        while g.try_recv::<8192>(Select::Any).is_ok() {}
+        assert_eq!(g.stat().unwrap().cbytes, 0, "drained cleanly");
+    }
+    common::note(&format!("randomized timed C ABI: {ITERS} calls, {ok} succeeded, {errs} -errno {seen:?}"));
+}
