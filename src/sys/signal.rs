@@ -66,6 +66,7 @@ mod arch {
     pub extern "C" fn restore_rt() -> ! {
         core::arch::naked_asm!("mov eax, 15", "syscall", "ud2")
     }
+    const _: () = assert!(sc::nr::RT_SIGRETURN == 15, "the number in restore_rt");
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -78,6 +79,7 @@ mod arch {
     pub extern "C" fn restore_rt() -> ! {
         core::arch::naked_asm!("mov x8, #139", "svc #0", "brk #0x1")
     }
+    const _: () = assert!(sc::nr::RT_SIGRETURN == 139, "the number in restore_rt");
 }
 
 /// Highest signal number (`_NSIG`) on every target above.
