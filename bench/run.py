@@ -15,7 +15,9 @@ only: the measuring process on CPU 0, its peer on CPU 1, --pin 0,1) and with bot
 the CPU time (user + system, both processes, whole run) per round trip. Then a slow peer (answers 5 ms
 late, --delay-us 5000): the receiving process's CPU per round trip, spinning against blocking; and the
 low-latency receive's targets checked on the medians. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
-sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs).
+sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs). And the
+deadline receive's precision, wake-up latency and CPU cost (bench/timed_bench.c; --timed-only runs just
+that, in a few seconds).
 """
 import argparse
 import os
@@ -261,6 +263,16 @@ def static_figures(lines):
         lines.append(f"| {name} | {size} bytes ({size / 1024:.1f} KiB) |")
 
 
+def timed_figures(lines, waits):
+    """The deadline receive (bench/timed_bench.c): its own table, and a verdict against issue 14's bounds."""
+    lines.append("\n### Deadline receive (bench/timed_bench.c: svmq_recv_raw_timed; CLOCK_MONOTONIC)\n")
+    out = subprocess.run([os.path.join(ROOT, "bench/build/timed_bench"), "--waits", str(waits)],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    for line in out.strip().splitlines():
+        lines.append(line if line.startswith("|") else f"\n{line}")
+        print(lines[-1], flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
@@ -268,17 +280,25 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-static", action="store_true", help="no callgrind, stack or size figures")
+    ap.add_argument("--timed-only", action="store_true", help="only the deadline receive's figures")
+    ap.add_argument("--timed-waits", type=int, default=100, help="5 ms waits for the precision figures")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), "
              f"Linux {platform.release()}; {args.reps} repetitions per cell, contenders alternating. "
              "Cells: median / best, (median ratio to glibc)."]
     medians = {}
-    if not args.skip_throughput:
-        throughput(args, lines, medians)
-        slow_peer(args, lines, medians)
-        targets(lines, medians)
-    if not args.skip_static:
+    if args.timed_only:
+        lines[0] = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), " \
+                   f"Linux {platform.release()}, load average {os.getloadavg()[0]:.1f}."
+        timed_figures(lines, args.timed_waits)
+    else:
+        if not args.skip_throughput:
+            throughput(args, lines, medians)
+            slow_peer(args, lines, medians)
+            targets(lines, medians)
+        timed_figures(lines, args.timed_waits)
+    if not args.timed_only and not args.skip_static:
         static_figures(lines)
     text = "\n".join(lines) + "\n"
     print(text)

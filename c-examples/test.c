@@ -2,6 +2,8 @@
  * Exit status 0 when every check passed; one line per failed check on stderr. Leaves no queue behind. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +303,147 @@ static void test_spin(void) {
     EQ(svmq_remove(id), 0);
 }
 
+/* --- deadline calls ------------------------------------------------------------------------------ */
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+#define MS 1000000ull
+
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int sig) { (void)sig; usr1_seen++; }
+
+struct pester { pthread_t target; volatile int done; };
+static void *pester_main(void *arg) {
+    struct pester *p = arg;
+    usleep(30 * 1000);
+    while (!p->done) { pthread_kill(p->target, SIGUSR1); usleep(20 * 1000); }
+    return NULL;
+}
+
+struct drain { int32_t id; };
+static void *drain_main(void *arg) {
+    struct drain *d = arg;
+    char buf[16];
+    usleep(100 * 1000);
+    svmq_recv(d->id, 0, buf, sizeof buf, NULL, 0);
+    return NULL;
+}
+
+static int same_action(int sig, const struct sigaction *a) {
+    struct sigaction b;
+    sigaction(sig, NULL, &b);
+    return a->sa_handler == b.sa_handler && a->sa_flags == b.sa_flags;
+}
+
+static void test_timed(void) {
+    int32_t id = fresh();
+    char buf[16];
+    long t = 0;
+    struct { long mtype; char mtext[16]; } m = {3, "raw"}, r;
+
+    /* Arguments: as the untimed calls. */
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, NULL, 01000000, MS), -EINVAL);
+    EQ(svmq_recv_timed(id, 0, NULL, sizeof buf, NULL, 0, MS), -EFAULT);
+    EQ(svmq_recv_timed(-1, 0, buf, sizeof buf, NULL, 0, MS), -EINVAL);
+    EQ(svmq_recv_raw_timed(id, NULL, 8, 0, 0, MS), -EFAULT);
+    EQ(svmq_recv_raw_timed(id, &r, 8, 0, 01000000, MS), -EINVAL);
+    EQ(svmq_send_timed(id, 0, "x", 1, 0, MS), -EINVAL);
+    EQ(svmq_send_timed(id, 1, NULL, 1, 0, MS), -EFAULT);
+    EQ(svmq_send_timed(id, 1, buf, SVMQ_MAX_PAYLOAD + 1, 0, MS), -E2BIG);
+    EQ(svmq_send_raw_timed(id, NULL, 1, 0, MS), -EFAULT);
+    EQ(svmq_send_raw_timed(id, &m, 1, SVMQ_MSG_NOERROR, MS), -EINVAL);
+
+    /* An empty queue: -ETIMEDOUT, never before the deadline; 0 is one attempt; IPC_NOWAIT keeps -ENOMSG. */
+    int64_t start = now_ns();
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 20 * MS), -ETIMEDOUT);
+    CHECK(now_ns() - start >= (int64_t)(20 * MS));
+    start = now_ns();
+    EQ(svmq_recv_raw_timed(id, &r, 16, 0, 0, 20 * MS), -ETIMEDOUT);
+    CHECK(now_ns() - start >= (int64_t)(20 * MS));
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 0), -ETIMEDOUT);
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, SVMQ_IPC_NOWAIT, 1000 * MS), -ENOMSG);
+
+    /* Messages there: selectors, out_mtype, truncation, as svmq_recv / svmq_recv_raw. */
+    EQ(svmq_send_timed(id, 5, "five", 4, 0, MS), 0);
+    EQ(svmq_send_raw_timed(id, &m, 3, 0, MS), 0);
+    EQ(svmq_recv_timed(id, 3, buf, sizeof buf, &t, SVMQ_MSG_EXCEPT, MS), 4);
+    EQ(t, 5);
+    EQ(svmq_recv_timed(id, 3, buf, 2, &t, 0, MS), -E2BIG);
+    EQ(svmq_recv_raw_timed(id, &r, 2, -4, SVMQ_MSG_NOERROR, MS), 2);
+    EQ(r.mtype, 3);
+    CHECK(memcmp(r.mtext, "ra", 2) == 0);
+
+    /* A full queue: the timed sends give up, queue nothing, and succeed once space appears. */
+    svmq_stat_t st;
+    EQ(svmq_stat(id, &st), 0);
+    svmq_set_t s = {st.uid, st.gid, st.mode, 4};
+    EQ(svmq_set(id, &s), 0);
+    EQ(svmq_send_timed(id, 1, "full", 4, 0, 0), 0);
+    start = now_ns();
+    EQ(svmq_send_timed(id, 1, "more", 4, 0, 20 * MS), -ETIMEDOUT);
+    CHECK(now_ns() - start >= (int64_t)(20 * MS));
+    EQ(svmq_send_raw_timed(id, &m, 3, 0, 20 * MS), -ETIMEDOUT);
+    EQ(svmq_send_raw_timed(id, &m, 3, SVMQ_IPC_NOWAIT, 20 * MS), -EAGAIN);
+    EQ(svmq_stat(id, &st), 0);
+    EQ(st.qnum, 1);
+    pthread_t th;
+    struct drain d = {id};
+    EQ(pthread_create(&th, NULL, drain_main, &d), 0);
+    EQ(svmq_send_raw_timed(id, &m, 3, 0, 20000 * MS), 0);
+    pthread_join(th, NULL);
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 0), 3);
+
+    /* The application's own signal (SIGUSR1, its handler): -EINTR long before the deadline; its handler
+     * and the thread's mask are as they were. */
+    struct sigaction sa, before;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR1, NULL, &before);
+    sigset_t mask_before, mask_after;
+    pthread_sigmask(SIG_BLOCK, NULL, &mask_before);
+    struct pester p = {pthread_self(), 0};
+    EQ(pthread_create(&th, NULL, pester_main, &p), 0);
+    start = now_ns();
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 20000 * MS), -EINTR);
+    EQ(svmq_send_timed(id, 1, "full", 4, 0, 0), 0);
+    EQ(svmq_send_timed(id, 1, "more", 4, 0, 20000 * MS), -EINTR);
+    p.done = 1;
+    pthread_join(th, NULL);
+    CHECK(now_ns() - start < (int64_t)(20000 * MS));
+    CHECK(usr1_seen > 0);
+    CHECK(same_action(SIGUSR1, &before));
+    pthread_sigmask(SIG_BLOCK, NULL, &mask_after);
+    for (int sig = 1; sig < 65; sig++) EQ(sigismember(&mask_after, sig), sigismember(&mask_before, sig));
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 0), 4);
+
+    /* The signal: reported, chosen, refused when the program uses it. */
+    EQ(svmq_timeout_signal(0), SVMQ_DEFAULT_TIMEOUT_SIGNAL);
+    EQ(svmq_timeout_signal(-1), -EINVAL);
+    EQ(svmq_timeout_signal(65), -EINVAL);
+    EQ(svmq_timeout_signal(SIGUSR1), -EBUSY);
+    CHECK(same_action(SIGUSR1, &before));
+    EQ(svmq_timeout_signal(SIGRTMIN + 6), 0);
+    EQ(svmq_timeout_signal(0), SIGRTMIN + 6);
+    EQ(svmq_recv_timed(id, 0, buf, sizeof buf, &t, 0, 5 * MS), -ETIMEDOUT);
+    EQ(svmq_timeout_signal(SVMQ_DEFAULT_TIMEOUT_SIGNAL), 0);
+    EQ(svmq_remove(id), 0);
+
+    /* Removal while a timed receive waits in another process: -EIDRM. */
+    id = fresh();
+    pid_t pid = fork();
+    if (pid == 0) _exit(svmq_recv_timed(id, 0, buf, sizeof buf, NULL, 0, 20000 * MS) == -EIDRM ? 0 : 1);
+    usleep(100 * 1000);
+    EQ(svmq_remove(id), 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A receiver blocked in another process wakes with -EIDRM when the queue is removed. */
 static void test_removal_wakes_receiver(void) {
     int32_t id = fresh();
@@ -354,6 +497,7 @@ int main(void) {
     test_limits_and_enumeration();
     test_strerror();
     test_spin();
+    test_timed();
     test_removal_wakes_receiver();
     test_permissions();
     printf("svmq C tests: %d checks, %d failed\n", checks, failures);

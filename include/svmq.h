@@ -83,6 +83,12 @@ extern "C" {
 #define SVMQ_SPIN_DEFAULT_NS 50000
 
 /**
+ * The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (62, `SIGRTMAX - 2`:
+ * valgrind keeps 64 for itself, and qemu-user cannot deliver 63 and 64).
+ */
+#define SVMQ_DEFAULT_TIMEOUT_SIGNAL 62
+
+/**
  * Receiver state for `svmq_recv_raw_spin`: initialise with `svmq_spin_init`, keep one per receiving
  * thread, do not touch its contents.
  */
@@ -342,6 +348,73 @@ int32_t svmq_spin_init(struct svmq_spin *spin, uint32_t max_ns);
  * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
  */
 int64_t svmq_recv_raw_spin(int32_t msqid, void *msgbuf, size_t cap, long mtype, int32_t flags, struct svmq_spin *spin);
+
+/**
+ * `svmq_recv` that gives up after `timeout_ns` nanoseconds: `-ETIMEDOUT` if no selected message arrived
+ * by then (measured on `CLOCK_MONOTONIC`; never earlier). Nothing is dequeued by a call that times out.
+ *
+ * Arguments, selectors, flags and errors as `svmq_recv`. `timeout_ns` 0 is one non-blocking attempt
+ * (`-ETIMEDOUT` on an empty queue); with `SVMQ_IPC_NOWAIT` the call is exactly `svmq_recv`'s
+ * non-blocking one (`-ENOMSG`). `-EINTR` still reports a signal handler of the application's own.
+ * While it waits, a per-call timer interrupts the call with a signal (`svmq_timeout_signal`): `-EBUSY`
+ * if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
+ * Thread-safe: each call has its own timer, aimed at the calling thread only.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+ */
+int64_t svmq_recv_timed(int32_t msqid, long mtype, void *buf, size_t cap, long *out_mtype, int32_t flags, uint64_t timeout_ns);
+
+/**
+ * `svmq_recv_raw` that gives up after `timeout_ns` nanoseconds (`-ETIMEDOUT`), as `svmq_recv_timed`.
+ *
+ * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+ *
+ * # Safety
+ *
+ * A non-NULL `msgbuf` must be valid for `sizeof(long) + cap` writable bytes, as for `msgrcv(2)`.
+ */
+int64_t svmq_recv_raw_timed(int32_t msqid, void *msgbuf, size_t cap, long mtype, int32_t flags, uint64_t timeout_ns);
+
+/**
+ * `svmq_send` that gives up after `timeout_ns` nanoseconds while the queue stays full: `-ETIMEDOUT`,
+ * and nothing was queued.
+ *
+ * Arguments, flags and errors as `svmq_send` (the payload is copied once, whatever the number of
+ * attempts), plus `-ETIMEDOUT` and `-EBUSY` as `svmq_recv_timed`. `timeout_ns` 0 is one non-blocking
+ * attempt; with `SVMQ_IPC_NOWAIT` a full queue is `-EAGAIN`.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+ */
+int32_t svmq_send_timed(int32_t msqid, long mtype, const void *data, size_t len, int32_t flags, uint64_t timeout_ns);
+
+/**
+ * `svmq_send_raw` that gives up after `timeout_ns` nanoseconds while the queue stays full
+ * (`-ETIMEDOUT`, nothing queued), as `svmq_send_timed`.
+ *
+ * Arguments, flags and errors as `svmq_send_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+ *
+ * # Safety
+ *
+ * A non-NULL `msgbuf` must be valid for `sizeof(long) + len` bytes, as for `msgsnd(2)`.
+ */
+int32_t svmq_send_raw_timed(int32_t msqid, const void *msgbuf, size_t len, int32_t flags, uint64_t timeout_ns);
+
+/**
+ * Chooses the signal the `_timed` functions use to interrupt a blocked call, or reports it.
+ *
+ * `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`).
+ * Choose a signal the program does not use, preferably a real-time one (`SIGRTMIN`..`SIGRTMAX`).
+ * svmq installs an empty handler on it at once and leaves it installed (a timer signal still in
+ * flight must never meet `SIG_DFL`, which would end the process); it never replaces a disposition
+ * that is not `SIG_DFL`. Returns 0, or `-EBUSY` (the signal has a handler that is not svmq's, or is
+ * ignored), `-EINVAL` (`sig` above 64, `SIGKILL`, `SIGSTOP`).
+ * `sig` == 0: returns the signal in use. Negative: `-EINVAL`.
+ */
+int32_t svmq_timeout_signal(int32_t sig);
 
 /**
  * `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),

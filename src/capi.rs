@@ -29,6 +29,7 @@
 use crate::queue::{Queue, Settings, Status};
 use crate::spin::Spin;
 use crate::sys::abi;
+use crate::timed::with_deadline;
 use crate::{Errno, sys};
 use core::ffi::{CStr, c_char, c_long, c_void};
 
@@ -51,6 +52,9 @@ pub const SVMQ_MSG_COPY: i32 = 0o40000;
 pub const SVMQ_MAX_PAYLOAD: usize = 8192;
 /// The default poll budget of `svmq_spin_init`, in nanoseconds (50 us).
 pub const SVMQ_SPIN_DEFAULT_NS: u32 = 50_000;
+/// The signal the `_timed` functions use unless `svmq_timeout_signal` chose another (62, `SIGRTMAX - 2`:
+/// valgrind keeps 64 for itself, and qemu-user cannot deliver 63 and 64).
+pub const SVMQ_DEFAULT_TIMEOUT_SIGNAL: i32 = 62;
 
 const _: () = {
     assert!(SVMQ_IPC_PRIVATE == abi::IPC_PRIVATE && SVMQ_IPC_CREAT == abi::IPC_CREAT);
@@ -58,6 +62,7 @@ const _: () = {
     assert!(SVMQ_MSG_NOERROR == abi::MSG_NOERROR && SVMQ_MSG_EXCEPT == abi::MSG_EXCEPT);
     assert!(SVMQ_MSG_COPY == abi::MSG_COPY);
     assert!(SVMQ_SPIN_DEFAULT_NS == Spin::DEFAULT_MAX_NS);
+    assert!(SVMQ_DEFAULT_TIMEOUT_SIGNAL == crate::DEFAULT_TIMEOUT_SIGNAL);
 };
 
 /// A queue's status, as `msgctl(IPC_STAT)` reports it.
@@ -441,6 +446,189 @@ pub unsafe extern "C" fn svmq_recv_raw_spin(
     match run() {
         Ok(n) => n as i64,
         Err(e) => i64::from(err(e)),
+    }
+}
+
+/// `svmq_recv` that gives up after `timeout_ns` nanoseconds: `-ETIMEDOUT` if no selected message arrived
+/// by then (measured on `CLOCK_MONOTONIC`; never earlier). Nothing is dequeued by a call that times out.
+///
+/// Arguments, selectors, flags and errors as `svmq_recv`. `timeout_ns` 0 is one non-blocking attempt
+/// (`-ETIMEDOUT` on an empty queue); with `SVMQ_IPC_NOWAIT` the call is exactly `svmq_recv`'s
+/// non-blocking one (`-ENOMSG`). `-EINTR` still reports a signal handler of the application's own.
+/// While it waits, a per-call timer interrupts the call with a signal (`svmq_timeout_signal`): `-EBUSY`
+/// if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
+/// Thread-safe: each call has its own timer, aimed at the calling thread only.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn svmq_recv_timed(
+    msqid: i32,
+    mtype: c_long,
+    buf: *mut c_void,
+    cap: usize,
+    out_mtype: *mut c_long,
+    flags: i32,
+    timeout_ns: u64,
+) -> i64 {
+    let run = || -> Result<usize, Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, RECV_FLAGS)?;
+        let cap = cap.min(SVMQ_MAX_PAYLOAD);
+        let dst: &mut [u8] = if cap == 0 {
+            &mut []
+        } else if buf.is_null() {
+            return Err(Errno::FAULT);
+        } else {
+            // SAFETY: buf is non-NULL and, by the C contract, points to cap writable bytes that nothing
+            // else accesses during the call.
+            unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) }
+        };
+        let (got_type, n) = sys::msgrcv_copy_by::<SVMQ_MAX_PAYLOAD, _>(
+            q.id(),
+            cap,
+            mtype,
+            |attempt| with_deadline(flags, timeout_ns, Errno::NOMSG, attempt),
+            |t, payload| {
+                let n = payload.len().min(dst.len());
+                if let (Some(to), Some(from)) = (dst.get_mut(..n), payload.get(..n)) {
+                    to.copy_from_slice(from);
+                }
+                (t, n)
+            },
+        )?;
+        // SAFETY: out_mtype, when non-NULL, points to a writable long by the C contract.
+        if let Some(out) = unsafe { out_mtype.as_mut() } {
+            *out = got_type;
+        }
+        Ok(n)
+    };
+    match run() {
+        Ok(n) => n as i64,
+        Err(e) => i64::from(err(e)),
+    }
+}
+
+/// `svmq_recv_raw` that gives up after `timeout_ns` nanoseconds (`-ETIMEDOUT`), as `svmq_recv_timed`.
+///
+/// Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+///
+/// # Safety
+///
+/// A non-NULL `msgbuf` must be valid for `sizeof(long) + cap` writable bytes, as for `msgrcv(2)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn svmq_recv_raw_timed(
+    msqid: i32,
+    msgbuf: *mut c_void,
+    cap: usize,
+    mtype: c_long,
+    flags: i32,
+    timeout_ns: u64,
+) -> i64 {
+    if flags & !RECV_FLAGS != 0 {
+        return i64::from(err(Errno::INVAL));
+    }
+    if msgbuf.is_null() {
+        return i64::from(err(Errno::FAULT));
+    }
+    let res = with_deadline(flags, timeout_ns, Errno::NOMSG, |bits| {
+        // SAFETY: by the C contract msgbuf covers sizeof(long) + cap writable bytes.
+        unsafe { sys::msgrcv(msqid, msgbuf, cap, mtype, bits) }
+    });
+    match res {
+        Ok(n) => n as i64,
+        Err(e) => i64::from(err(e)),
+    }
+}
+
+/// `svmq_send` that gives up after `timeout_ns` nanoseconds while the queue stays full: `-ETIMEDOUT`,
+/// and nothing was queued.
+///
+/// Arguments, flags and errors as `svmq_send` (the payload is copied once, whatever the number of
+/// attempts), plus `-ETIMEDOUT` and `-EBUSY` as `svmq_recv_timed`. `timeout_ns` 0 is one non-blocking
+/// attempt; with `SVMQ_IPC_NOWAIT` a full queue is `-EAGAIN`.
+///
+/// # Safety
+///
+/// Every non-NULL pointer must be valid for the size given beside it (or for its type), as in C.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn svmq_send_timed(
+    msqid: i32,
+    mtype: c_long,
+    data: *const c_void,
+    len: usize,
+    flags: i32,
+    timeout_ns: u64,
+) -> i32 {
+    let run = || -> Result<(), Errno> {
+        let q = check_id(msqid)?;
+        let flags = check_flags(flags, SVMQ_IPC_NOWAIT)?;
+        if mtype <= 0 {
+            return Err(Errno::INVAL);
+        }
+        if len > SVMQ_MAX_PAYLOAD {
+            return Err(Errno::TOOBIG);
+        }
+        let payload: &[u8] = if len == 0 {
+            &[]
+        } else if data.is_null() {
+            return Err(Errno::FAULT);
+        } else {
+            // SAFETY: data is non-NULL and, by the C contract, points to len readable bytes.
+            unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len) }
+        };
+        sys::msgsnd_copy_by::<SVMQ_MAX_PAYLOAD>(q.id(), mtype, payload, |attempt| {
+            with_deadline(flags, timeout_ns, Errno::AGAIN, attempt)
+        })
+    };
+    ret(run(), |()| 0)
+}
+
+/// `svmq_send_raw` that gives up after `timeout_ns` nanoseconds while the queue stays full
+/// (`-ETIMEDOUT`, nothing queued), as `svmq_send_timed`.
+///
+/// Arguments, flags and errors as `svmq_send_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+///
+/// # Safety
+///
+/// A non-NULL `msgbuf` must be valid for `sizeof(long) + len` bytes, as for `msgsnd(2)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn svmq_send_raw_timed(
+    msqid: i32,
+    msgbuf: *const c_void,
+    len: usize,
+    flags: i32,
+    timeout_ns: u64,
+) -> i32 {
+    if flags & !SVMQ_IPC_NOWAIT != 0 {
+        return err(Errno::INVAL);
+    }
+    if msgbuf.is_null() {
+        return err(Errno::FAULT);
+    }
+    let res = with_deadline(flags, timeout_ns, Errno::AGAIN, |bits| {
+        // SAFETY: by the C contract msgbuf covers sizeof(long) + len readable bytes.
+        unsafe { sys::msgsnd(msqid, msgbuf, len, bits) }.map(|()| 0)
+    });
+    ret(res, |_| 0)
+}
+
+/// Chooses the signal the `_timed` functions use to interrupt a blocked call, or reports it.
+///
+/// `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`).
+/// Choose a signal the program does not use, preferably a real-time one (`SIGRTMIN`..`SIGRTMAX`).
+/// svmq installs an empty handler on it at once and leaves it installed (a timer signal still in
+/// flight must never meet `SIG_DFL`, which would end the process); it never replaces a disposition
+/// that is not `SIG_DFL`. Returns 0, or `-EBUSY` (the signal has a handler that is not svmq's, or is
+/// ignored), `-EINVAL` (`sig` above 64, `SIGKILL`, `SIGSTOP`).
+/// `sig` == 0: returns the signal in use. Negative: `-EINVAL`.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_timeout_signal(sig: i32) -> i32 {
+    match sig {
+        0 => crate::timeout_signal(),
+        s if s < 0 => err(Errno::INVAL),
+        s => ret(crate::set_timeout_signal(s), |()| 0),
     }
 }
 

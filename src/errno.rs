@@ -35,6 +35,8 @@ use core::fmt;
 /// | [`PERM`](Self::PERM) | set, remove | the caller is neither owner, creator nor privileged |
 /// | [`NOSPC`](Self::NOSPC) | create | `msgmni` queues already exist |
 /// | [`NOSYS`](Self::NOSYS) | peek | the kernel lacks `MSG_COPY` (`CONFIG_CHECKPOINT_RESTORE`) |
+/// | [`TIMEDOUT`](Self::TIMEDOUT) | deadline send, receive | the timeout passed with no message (or no room); nothing was taken or queued |
+/// | [`BUSY`](Self::BUSY) | deadline send, receive | the timeout signal is used by the application (see [`set_timeout_signal`](crate::set_timeout_signal)) |
 #[repr(transparent)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Errno(i32);
@@ -62,6 +64,8 @@ impl Errno {
     pub const ACCESS: Self = Self(13);
     /// `EFAULT`: bad address.
     pub const FAULT: Self = Self(14);
+    /// `EBUSY`: device or resource busy (the deadline calls' signal is used by the application).
+    pub const BUSY: Self = Self(16);
     /// `EEXIST`: file exists (the key already has a queue).
     pub const EXIST: Self = Self(17);
     /// `ENOTDIR`: not a directory.
@@ -84,6 +88,8 @@ impl Errno {
     pub const IDRM: Self = Self(43);
     /// `EOVERFLOW`: value too large for defined data type.
     pub const OVERFLOW: Self = Self(75);
+    /// `ETIMEDOUT`: connection timed out (a deadline call's time ran out).
+    pub const TIMEDOUT: Self = Self(110);
 
     /// Wraps a raw errno value (positive, as in C's `errno`).
     #[inline]

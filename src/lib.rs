@@ -21,7 +21,8 @@
 //!
 //! Where things live: [`Queue`] (open, send, receive, status, settings, removal), [`Message`],
 //! [`Frame`] and [`Select`] (what is sent and which message is received), [`Key`] and [`ftok`],
-//! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive), [`Errno`].
+//! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive),
+//! [`Queue::recv_timeout`] and [`set_timeout_signal`] (deadline receive and send), [`Errno`].
 //! The raw, typed system calls are in [`sys`], the only module besides the C ABI (`capi`, exported as
 //! `svmq_*` symbols, see `include/svmq.h`) that contains `unsafe` code.
 #![cfg_attr(not(test), no_std)]
@@ -51,6 +52,7 @@ mod queue;
 mod spin;
 pub mod sys;
 mod system;
+mod timed;
 
 pub use errno::{Errno, retry_on_intr};
 pub use key::{Key, ftok};
@@ -59,6 +61,7 @@ pub use queue::{Queue, Settings, Status};
 pub use spin::Spin;
 pub use sys::abi::Frame;
 pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
+pub use timed::{DEFAULT_TIMEOUT_SIGNAL, set_timeout_signal, timeout_signal};
 
 /// With the `c-staticlib` feature the crate stands alone as a `no_std` static library for C: a panic
 /// (none is expected: the C ABI is written not to panic) ends the process with status 134, as `abort`.

@@ -24,6 +24,7 @@
 
 pub mod abi;
 pub mod arch;
+pub mod signal;
 
 use crate::Errno;
 use abi::{Frame, MsgInfo, Msqid64Ds, StatBuf, Timespec};
@@ -270,6 +271,61 @@ pub fn msgrcv_copy<const N: usize, R>(
     let n = n.min(cap);
     // SAFETY: on success the kernel wrote the mtype and the first n <= cap <= N text bytes, so both reads
     // below cover initialized memory only, and the slice lives no longer than the frame.
+    let (mtype, payload) = unsafe {
+        let mtype = core::ptr::addr_of!((*p).mtype).read();
+        let text = core::ptr::addr_of!((*p).text).cast::<u8>();
+        (mtype, core::slice::from_raw_parts(text, n))
+    };
+    Ok(take(mtype, payload))
+}
+
+/// [`msgsnd_copy`] whose system calls are made by `drive`: the payload is copied into the frame once,
+/// then `drive` gets a function sending that frame with the flags it is given, as often as it needs
+/// (the deadline calls try `IPC_NOWAIT` first, then block).
+#[inline]
+pub fn msgsnd_copy_by<const N: usize>(
+    msqid: c_int,
+    mtype: c_long,
+    data: &[u8],
+    drive: impl FnOnce(&mut dyn FnMut(c_int) -> Result<usize, Errno>) -> Result<usize, Errno>,
+) -> Result<(), Errno> {
+    let len = data.len();
+    if len > N {
+        return Err(Errno::TOOBIG);
+    }
+    let mut frame = MaybeUninit::<Frame<N>>::uninit();
+    let p = frame.as_mut_ptr();
+    // SAFETY: as in msgsnd_copy: the mtype and the first len <= N text bytes are written through raw
+    // pointers into a fresh, exclusively owned stack frame.
+    unsafe {
+        core::ptr::addr_of_mut!((*p).mtype).write(mtype);
+        let text = core::ptr::addr_of_mut!((*p).text).cast::<u8>();
+        core::ptr::copy_nonoverlapping(data.as_ptr(), text, len);
+    }
+    // SAFETY: the kernel reads the 8 + len bytes initialized above, which live as long as `frame`.
+    drive(&mut |flags| unsafe { msgsnd(msqid, p.cast(), len, flags) }.map(|()| 0)).map(|_| ())
+}
+
+/// [`msgrcv_copy`] whose system calls are made by `drive` (as [`msgsnd_copy_by`]): every call receives
+/// into the same frame; after the first success `take` sees the message.
+#[inline]
+pub fn msgrcv_copy_by<const N: usize, R>(
+    msqid: c_int,
+    cap: usize,
+    msgtyp: c_long,
+    drive: impl FnOnce(&mut dyn FnMut(c_int) -> Result<usize, Errno>) -> Result<usize, Errno>,
+    take: impl FnOnce(c_long, &[u8]) -> R,
+) -> Result<R, Errno> {
+    if cap > N {
+        return Err(Errno::INVAL);
+    }
+    let mut frame = MaybeUninit::<Frame<N>>::uninit();
+    let p = frame.as_mut_ptr();
+    // SAFETY: p covers 8 + N >= 8 + cap writable bytes, owned by this function.
+    let n = drive(&mut |flags| unsafe { msgrcv(msqid, p.cast(), cap, msgtyp, flags) })?;
+    let n = n.min(cap);
+    // SAFETY: drive returned a success of one of the calls, after which the kernel had written the mtype
+    // and the first n <= cap <= N text bytes; the slice lives no longer than the frame.
     let (mtype, payload) = unsafe {
         let mtype = core::ptr::addr_of!((*p).mtype).read();
         let text = core::ptr::addr_of!((*p).text).cast::<u8>();

@@ -123,3 +123,8 @@ macro_rules! svmq_entry {
         );
     };
 }
+
+/// No `SA_RESTORER`: powerpc ignores `sa_restorer`: the kernel returns through the vDSO or a stack trampoline.
+pub const SA_RESTORER: core::ffi::c_ulong = 0;
+/// No restorer to install.
+pub const RESTORER: Option<extern "C" fn() -> !> = None;

@@ -101,3 +101,14 @@ macro_rules! svmq_entry {
         );
     };
 }
+
+/// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
+pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
+/// The `sa_restorer` svmq installs with its timeout signal's handler.
+pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+
+/// Where a signal handler returns to: `rt_sigreturn` (173).
+#[unsafe(naked)]
+pub extern "C" fn restore_rt() -> ! {
+    core::arch::naked_asm!("svc 173", ".word 0")
+}
