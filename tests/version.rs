@@ -8,8 +8,8 @@ use std::ffi::CStr;
 /// The `version = "..."` line of Cargo.toml's `[package]` table, read from the file itself.
 fn cargo_toml_version() -> String {
     let toml = std::fs::read_to_string(common::root().join("Cargo.toml")).unwrap();
-    let package = toml.split("\n[").next().unwrap();
-    let line = package.lines().find(|l| l.starts_with("version")).expect("Cargo.toml has a version");
+    let mut package = toml.lines().skip_while(|l| l.trim() != "[package]").skip(1).take_while(|l| !l.starts_with('['));
+    let line = package.find(|l| l.starts_with("version")).expect("Cargo.toml has a version");
     let v = line.split('"').nth(1).expect("version = \"...\"").to_owned();
     assert_eq!(v, env!("CARGO_PKG_VERSION"));
     v
