@@ -173,3 +173,52 @@ fn roff_synopsis_parsing() {
         "#include <svmq.h> int32_t f(int32_t key, long *out);"
     );
 }
+
+/// The C text of a page's EXAMPLE section: its `.EX`/`.EE` blocks with the roff escapes undone.
+fn example_code(page: &str) -> String {
+    let mut code = String::new();
+    let mut inside = false;
+    for l in section(page, "EXAMPLE") {
+        match l {
+            ".EX" => inside = true,
+            ".EE" => inside = false,
+            _ if inside => {
+                code.push_str(&l.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\"));
+                code.push('\n');
+            }
+            _ => {}
+        }
+    }
+    code
+}
+
+#[test]
+fn the_overview_example_compiles_and_runs() {
+    let code = example_code(&read(&man_dir().join("man3/svmq.3")));
+    assert!(code.contains("int main(void)"), "svmq.3's EXAMPLE is a whole program");
+    if !cfg!(target_arch = "x86_64") {
+        common::note("svmq.3's example is compiled and run by the x86_64 tests only");
+        return;
+    }
+    // make -C c-examples builds the archive in the release profile, whatever profile runs the tests.
+    let lib = common::profile_dir().parent().unwrap().join("release/libsvmq.a");
+    let Some(lib) = common::require(&format!("{} (make -C c-examples)", lib.display()), lib.exists().then_some(lib))
+    else {
+        return;
+    };
+    let dir = common::TempDir::new("man-example");
+    std::fs::write(dir.path("example.c"), code).unwrap();
+    let out = std::process::Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(common::root().join("include"))
+        .arg(dir.path("example.c"))
+        .arg(&lib)
+        .arg("-o")
+        .arg(dir.path("example"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "svmq.3's example: {}", String::from_utf8_lossy(&out.stderr));
+    let run = std::process::Command::new(dir.path("example")).output().unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(String::from_utf8(run.stdout).unwrap(), "type 7: hello\n");
+}
