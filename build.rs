@@ -4,6 +4,9 @@
 //! `include/svmq.h` differs from it. To refresh the committed copy:
 //! `SVMQ_UPDATE_HEADER=1 cargo build` (the README says so too).
 //!
+//! The version macros (`SVMQ_VERSION_MAJOR`, `_MINOR`, `_PATCH`, `SVMQ_VERSION`) come from Cargo.toml's
+//! version and are added after the includes.
+//!
 //! It also links the `svmq` tool without any C runtime: its own `_start`, no libc, static, no PIE.
 
 use std::env;
@@ -18,7 +21,8 @@ fn main() {
     // The target triple, for the tests that build and run C peers and examples for the same target.
     println!("cargo:rustc-env=SVMQ_TARGET={}", env::var("TARGET").expect("cargo sets TARGET"));
 
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    config.after_includes = Some(version_macros() + config.after_includes.as_deref().unwrap_or(""));
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(crate_dir.join("src/capi.rs"))
@@ -27,7 +31,16 @@ fn main() {
     let generated = out_dir.join("svmq.h");
     bindings.write_to_file(&generated);
     if env::var_os("SVMQ_UPDATE_HEADER").is_some() {
-        bindings.write_to_file(crate_dir.join("include/svmq.h"));
+        // A packaged crate (`cargo package`, crates.io, docs.rs) has `Cargo.toml.orig` beside its
+        // manifest: never write into it, only into OUT_DIR.
+        if crate_dir.join("Cargo.toml.orig").exists() {
+            println!(
+                "cargo:warning=SVMQ_UPDATE_HEADER ignored in a packaged crate: the header is in {}",
+                generated.display()
+            );
+        } else {
+            bindings.write_to_file(crate_dir.join("include/svmq.h"));
+        }
     }
 
     // The no_std, no_main `svmq` binary: no C start files, no libc, fully static, not position-independent
@@ -45,4 +58,22 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bin=svmq={arg}");
     }
+}
+
+/// The version macros, from Cargo.toml's version (`svmq_version()` returns the library's at run time).
+fn version_macros() -> String {
+    let part = |name: &str| env::var(name).unwrap_or_else(|_| panic!("cargo sets {name}"));
+    let (major, minor, patch) =
+        (part("CARGO_PKG_VERSION_MAJOR"), part("CARGO_PKG_VERSION_MINOR"), part("CARGO_PKG_VERSION_PATCH"));
+    let version = part("CARGO_PKG_VERSION");
+    format!(
+        "
+/* The version of this header (Cargo.toml's); svmq_version() returns the library's. */
+#define SVMQ_VERSION_MAJOR {major}
+#define SVMQ_VERSION_MINOR {minor}
+#define SVMQ_VERSION_PATCH {patch}
+#define SVMQ_VERSION \"{version}\"
+
+"
+    )
 }

@@ -285,6 +285,14 @@ static void test_strerror(void) {
     CHECK(svmq_errname(INT32_MIN) != NULL);
 }
 
+/* The library's version is the header's: both are Cargo.toml's. */
+static void test_version(void) {
+    char v[64];
+    snprintf(v, sizeof v, "%d.%d.%d", SVMQ_VERSION_MAJOR, SVMQ_VERSION_MINOR, SVMQ_VERSION_PATCH);
+    CHECK(strncmp(SVMQ_VERSION, v, strlen(v)) == 0);
+    CHECK(svmq_version() != NULL && strcmp(svmq_version(), SVMQ_VERSION) == 0);
+}
+
 static void test_spin(void) {
     int32_t id = fresh();
     svmq_spin_t spin;
@@ -496,6 +504,7 @@ int main(void) {
     test_stat_set_remove();
     test_limits_and_enumeration();
     test_strerror();
+    test_version();
     test_spin();
     test_timed();
     test_removal_wakes_receiver();

@@ -26,6 +26,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The version of this header (Cargo.toml's); svmq_version() returns the library's. */
+#define SVMQ_VERSION_MAJOR 0
+#define SVMQ_VERSION_MINOR 1
+#define SVMQ_VERSION_PATCH 0
+#define SVMQ_VERSION "0.1.0"
+
 /* The struct types, also by their _t names. */
 typedef struct svmq_stat svmq_stat_t;
 typedef struct svmq_set svmq_set_t;
@@ -483,6 +490,15 @@ const char *svmq_strerror(int32_t err);
  * unknown numbers give "E?". The string is static: do not free it.
  */
 const char *svmq_errname(int32_t err);
+
+/**
+ * The library's version, such as "0.1.0": Cargo.toml's version when the library was built.
+ *
+ * The header's `SVMQ_VERSION` is the version the program was compiled against; compare the two to detect
+ * a program built with one header and linked with another release's library. Never NULL; the string is
+ * static and NUL-terminated: do not free it.
+ */
+const char *svmq_version(void);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -743,3 +743,20 @@ pub extern "C" fn svmq_strerror(err: i32) -> *const c_char {
 pub extern "C" fn svmq_errname(err: i32) -> *const c_char {
     Errno::from_raw(err.checked_abs().unwrap_or(0)).name_with_nul().as_ptr().cast()
 }
+
+/// The library's version, such as "0.1.0": Cargo.toml's version when the library was built.
+///
+/// The header's `SVMQ_VERSION` is the version the program was compiled against; compare the two to detect
+/// a program built with one header and linked with another release's library. Never NULL; the string is
+/// static and NUL-terminated: do not free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn svmq_version() -> *const c_char {
+    VERSION.as_ptr()
+}
+
+/// [`svmq_version`]'s string.
+const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(v) => v,
+    Err(_) => panic!("the package version has no NUL byte"),
+};
+

@@ -79,6 +79,10 @@ fn run(args: &rt::Args, out: &mut Out) -> Res {
         b"set" => set(rest),
         b"send" => send(rest),
         b"recv" => recv(rest, out),
+        b"--version" => {
+            out.put("svmq ").put(env!("CARGO_PKG_VERSION")).put("\n");
+            Ok(())
+        }
         b"-h" | b"--help" | b"help" => {
             out.put(USAGE);
             Ok(())
