@@ -229,6 +229,7 @@ pub struct Rest<'a> {
 
 impl Rest<'_> {
     #[inline(never)]
+    #[allow(clippy::should_implement_trait)] // not an iterator: parsers step back and forth
     pub fn next(&mut self) -> Option<&'static [u8]> {
         let a = self.args.get(self.next)?;
         self.next += 1;
