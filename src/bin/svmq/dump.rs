@@ -51,9 +51,9 @@ pub fn dump(mut rest: Rest<'_>, stdout: &mut Out) -> Res {
     let (mut all, mut file, mut ids) = (false, None, 0);
     let first = rest.next;
     while let Some(a) = rest.next() {
-        match a {
-            b"--all" => all = true,
-            b"-o" => file = Some(rest.value("FILE after -o")?),
+        match crate::word(a, &["--all", "-o"]) {
+            0 => all = true,
+            1 => file = Some(rest.value("FILE after -o")?),
             _ => {
                 rest.int("id", a, 0, i64::from(i32::MAX))
                     .map_err(|e| if a.first() == Some(&b'-') { rest.unknown(a) } else { e })?;
@@ -62,13 +62,14 @@ pub fn dump(mut rest: Rest<'_>, stdout: &mut Out) -> Res {
         }
     }
     if all == (ids > 0) {
-        return Err(Fail::Bad("dump", crate::Bad::Missing("IDs or --all (one of them)")));
+        return Err(crate::bad("dump", crate::Bad::Missing("IDs or --all (one of them)")));
     }
     let mut file_out;
     let out = match file {
         Some(path) => {
             let mut buf = [0u8; 4096];
-            let c = crate::cpath(&mut buf, &[path]).ok_or(rest.invalid("file", path, crate::Must::Text("a path")))?;
+            let c = crate::cpath(&mut buf, &[path])
+                .ok_or_else(|| rest.invalid("file", path, crate::Must::Text("a path")))?;
             let fd = call("dump: open", Arg::Str(path), rt::create(c).map_err(Errno::from_raw))?;
             file_out = Out::new(fd);
             &mut file_out
@@ -80,14 +81,15 @@ pub fn dump(mut rest: Rest<'_>, stdout: &mut Out) -> Res {
     let mut frame = Frame::<MAX_PAYLOAD>::new(MsgType::MIN);
     let mut queues = 0u32;
     if all {
-        for (q, _) in call("dump", Arg::None, svmq::queues())? {
+        let mut it = call("dump", Arg::None, svmq::queues())?;
+        while let Some((q, _)) = crate::next_queue(&mut it) {
             dump_queue(&mut w, q, &mut frame)?;
             queues += 1;
         }
     } else {
         rest.next = first;
         while let Some(a) = rest.next() {
-            if a == b"-o" {
+            if crate::word(a, &["-o"]) == 0 {
                 rest.next();
                 continue;
             }
@@ -101,7 +103,7 @@ pub fn dump(mut rest: Rest<'_>, stdout: &mut Out) -> Res {
     let r = w.out.finish();
     if let Some(path) = file {
         rt::close(w.out.fd());
-        r.map_err(|e| Fail::Call("dump: write", Arg::Str(path), e, Why::Text("the file is incomplete")))?;
+        r.map_err(|e| crate::fail("dump: write", Arg::Str(path), e, Why::Text("the file is incomplete")))?;
     }
     // Standard output: main reports its write errors.
     Ok(())
@@ -112,7 +114,7 @@ pub fn dump(mut rest: Rest<'_>, stdout: &mut Out) -> Res {
 #[inline(never)]
 fn dump_queue(w: &mut Writer<'_>, q: Queue, frame: &mut Frame<MAX_PAYLOAD>) -> Res {
     let arg = Arg::Id(q.id());
-    let st = call("dump", arg, q.stat())?;
+    let st = call("dump", arg, crate::qstat(q))?;
     w.put(QUEUE).put(&st.key.raw().to_le_bytes()).put(&q.id().to_le_bytes());
     for v in [st.mode & 0o777, st.uid, st.gid, 0] {
         w.put(&v.to_le_bytes());
@@ -131,7 +133,7 @@ fn dump_queue(w: &mut Writer<'_>, q: Queue, frame: &mut Frame<MAX_PAYLOAD>) -> R
                     Errno::NOSYS => Why::Text("MSG_COPY needs a kernel with CONFIG_CHECKPOINT_RESTORE"),
                     _ => Why::Guess,
                 };
-                return Err(Fail::Call("dump", arg, e, why));
+                return Err(crate::fail("dump", arg, e, why));
             }
         };
         if count + 1 > slots || bytes + n as u64 > room {
@@ -292,6 +294,11 @@ impl Parser {
             }
             (MESSAGE, Some((count, bytes))) => {
                 let t = i64::from_le_bytes(self.r.bytes()?);
+                if t > MsgType::MAX.get() {
+                    return Err(Bad::Field(
+                        "corrupt dump (message type above this system's maximum); nothing was created",
+                    ));
+                }
                 let mtype = MsgType::new(t)
                     .ok_or(Bad::Field("corrupt dump (message type not positive); nothing was created"))?;
                 let len = self.r.u32()? as usize;
@@ -334,7 +341,7 @@ impl Parser {
 #[inline(never)]
 fn refused(b: Bad) -> Fail {
     let text = match b {
-        Bad::Io(e) => return Fail::Call("restore: read", Arg::None, e, Why::Text("nothing was created")),
+        Bad::Io(e) => return crate::fail("restore: read", Arg::None, e, Why::Text("nothing was created")),
         Bad::Short => "truncated dump; nothing was created",
         Bad::Magic => "not an svmq dump (no SVMQDUMP header); nothing was created",
         Bad::Version => "dump format version not supported (this svmq reads version 1); nothing was created",
@@ -343,7 +350,7 @@ fn refused(b: Bad) -> Fail {
         Bad::Checksum => "corrupt dump (checksum mismatch); nothing was created",
         Bad::Trailing => "corrupt dump (data after the end); nothing was created",
     };
-    Fail::Msg("restore", text)
+    crate::msg("restore", text)
 }
 
 /// Options of a restore.
@@ -356,10 +363,10 @@ struct Opts {
 pub fn restore(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let (mut file, mut opts) = (None, Opts { same_id: false, key: None });
     while let Some(a) = rest.next() {
-        match a {
-            b"-i" => file = Some(rest.value("FILE after -i")?),
-            b"--same-id" => opts.same_id = true,
-            b"--key" => {
+        match crate::word(a, &["-i", "--same-id", "--key"]) {
+            0 => file = Some(rest.value("FILE after -i")?),
+            1 => opts.same_id = true,
+            2 => {
                 let v = rest.value("KEY after --key")?;
                 opts.key = Some(rest.key(v)?);
             }
@@ -369,7 +376,8 @@ pub fn restore(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let fd = match file {
         Some(path) => {
             let mut buf = [0u8; 4096];
-            let c = crate::cpath(&mut buf, &[path]).ok_or(rest.invalid("file", path, crate::Must::Text("a path")))?;
+            let c = crate::cpath(&mut buf, &[path])
+                .ok_or_else(|| rest.invalid("file", path, crate::Must::Text("a path")))?;
             call("restore: open", Arg::Str(path), rt::open_read(c).map_err(Errno::from_raw))?
         }
         None => 0,
@@ -386,11 +394,11 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
     const NOT_SEEKABLE: &str = "the input must be a file (-i FILE or < FILE), read twice: once to check it all \
                                 before creating anything; save a piped dump to a file first";
     if rt::rewind(fd).is_err() {
-        return Err(Fail::Msg("restore", NOT_SEEKABLE));
+        return Err(crate::msg("restore", NOT_SEEKABLE));
     }
     let mut frame = Frame::<MAX_PAYLOAD>::new(MsgType::MIN);
     // Pass 1: everything checked, nothing created.
-    let limits = call("restore", Arg::None, svmq::limits())?;
+    let limits = call("restore", Arg::None, crate::limits())?;
     if opts.same_id {
         rt::close(open_next_id()?);
     }
@@ -399,18 +407,18 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
         match p.next(&mut frame).map_err(refused)? {
             Rec::Queue(rec) => {
                 if opts.key.is_some() && p.queues > 1 {
-                    return Err(Fail::Msg("restore", "--key restores a dump of one queue; this one has more"));
+                    return Err(crate::msg("restore", "--key restores a dump of one queue; this one has more"));
                 }
                 if p.queues as usize > MAX_QUEUES {
-                    return Err(Fail::Msg("restore", "more than 32768 queues in one dump"));
+                    return Err(crate::msg("restore", "more than 32768 queues in one dump"));
                 }
                 let key = opts.key.unwrap_or(rec.key);
                 if !key.is_private() && Queue::open(key).is_ok() {
                     let why = Why::Text("a queue has that key; nothing was created; --key picks another");
-                    return Err(Fail::Call("restore: key", Arg::Key(key), Errno::EXIST, why));
+                    return Err(crate::fail("restore: key", Arg::Key(key), Errno::EXIST, why));
                 }
-                if opts.same_id && !matches!(Queue::from_id(rec.id).stat(), Err(Errno::INVAL | Errno::IDRM)) {
-                    return Err(Fail::Call(
+                if opts.same_id && !matches!(crate::qstat(Queue::from_id(rec.id)), Err(Errno::INVAL | Errno::IDRM)) {
+                    return Err(crate::fail(
                         "restore: id",
                         Arg::Id(rec.id),
                         Errno::EXIST,
@@ -420,7 +428,7 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
             }
             Rec::Message(mtype, len) => {
                 if len > limits.msgmax as usize {
-                    return Err(Fail::Call("restore", Arg::None, Errno::INVAL, Why::MsgMax(len, limits.msgmax)));
+                    return Err(crate::fail("restore", Arg::None, Errno::INVAL, Why::MsgMax(len, limits.msgmax)));
                 }
                 let _ = mtype;
             }
@@ -429,22 +437,21 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
         }
     }
     if rt::rewind(fd).is_err() {
-        return Err(Fail::Msg("restore", NOT_SEEKABLE));
+        return Err(crate::msg("restore", NOT_SEEKABLE));
     }
     // Pass 2: create; any failure removes every queue made so far.
     let mut made = [0i32; MAX_QUEUES];
     let mut n = 0;
     let r = create_all(fd, opts, &mut frame, &mut made, &mut n, out);
-    let r = r.and_then(|()| out.finish().map_err(|e| Fail::Call("restore: write", Arg::None, e, Why::None)));
-    if let Err(f) = r {
+    let r = r.and_then(|()| out.finish().map_err(|e| crate::fail("restore: write", Arg::None, e, Why::None)));
+    if r.is_err() {
         for &id in made.get(..n).unwrap_or(&[]) {
             let _ = Queue::from_id(id).remove();
         }
-        crate::report(&f);
         let mut err = Out::new(2);
         err.put("svmq: restore: removed the ").int(n as i64).put(" queue(s) it had created\n");
         let _ = err.finish();
-        return Err(Fail::Reported);
+        return Err(Fail::Runtime);
     }
     Ok(())
 }
@@ -459,7 +466,7 @@ fn open_next_id() -> Result<i32, Fail> {
             Errno::NOENT => Why::Text("no /proc/sys/kernel/msg_next_id: a kernel without CONFIG_CHECKPOINT_RESTORE"),
             _ => Why::Text("--same-id writes /proc/sys/kernel/msg_next_id, which needs root (CAP_SYS_ADMIN)"),
         };
-        Fail::Call("restore --same-id", Arg::None, e, why)
+        crate::fail("restore --same-id", Arg::None, e, why)
     })
 }
 
@@ -490,8 +497,8 @@ fn create_all(
     let changed = Why::Text("the dump changed while being restored");
     loop {
         let rec = p.next(frame).map_err(|b| match b {
-            Bad::Io(e) => Fail::Call("restore: read", Arg::None, e, Why::None),
-            _ => Fail::Call("restore", Arg::None, Errno::INVAL, changed),
+            Bad::Io(e) => crate::fail("restore: read", Arg::None, e, Why::None),
+            _ => crate::fail("restore", Arg::None, Errno::INVAL, changed),
         })?;
         match rec {
             Rec::Queue(rec) => {
@@ -500,54 +507,54 @@ fn create_all(
                     set_next_id(rec.id)?;
                 }
                 // Only we may use it until it is complete: 0600, our own.
-                let q = if key.is_private() { Queue::private(0o600) } else { Queue::create_exclusive(key, 0o600) };
+                let q = crate::qcreate(key, 0o600);
                 let q = match q {
                     Ok(q) => q,
                     Err(e) => {
                         if opts.same_id {
                             let _ = set_next_id(-1);
                         }
-                        return Err(Fail::Call("restore: create", Arg::Key(key), e, Why::None));
+                        return Err(crate::fail("restore: create", Arg::Key(key), e, Why::None));
                     }
                 };
-                *made.get_mut(*n).ok_or(Fail::Call("restore", Arg::None, Errno::NOSPC, Why::None))? = q.id();
+                *made.get_mut(*n).ok_or_else(|| crate::fail("restore", Arg::None, Errno::NOSPC, Why::None))? = q.id();
                 *n += 1;
                 if opts.same_id && q.id() != rec.id {
-                    return Err(Fail::Call(
+                    return Err(crate::fail(
                         "restore: id",
                         Arg::Id(rec.id),
                         Errno::EXIST,
                         Why::Text("the kernel gave another id: that slot was taken meanwhile"),
                     ));
                 }
-                let mine = call("restore: stat", Arg::Id(q.id()), q.stat())?.settings();
+                let mine = call("restore: stat", Arg::Id(q.id()), crate::qstat(q))?.settings();
                 room = mine.qbytes;
                 (count, bytes) = (0, 0);
                 // Room for the messages first (a raised limit needs CAP_SYS_RESOURCE, like msgctl).
                 if rec.settings.qbytes != room {
                     room = rec.settings.qbytes;
-                    call("restore: set", Arg::Id(q.id()), q.set(&Settings { qbytes: room, ..mine }))?;
+                    call("restore: set", Arg::Id(q.id()), crate::qset(q, &Settings { qbytes: room, ..mine }))?;
                 }
                 cur = Some((q, rec.settings));
                 out.put("0x").hex8(key.as_u32()).put(" ").int(i64::from(q.id())).put("\n");
             }
             Rec::Message(_, len) => {
-                let Some((q, want)) = cur else { return Err(Fail::Call("restore", Arg::None, Errno::INVAL, changed)) };
+                let Some((q, want)) = cur else { return Err(crate::fail("restore", Arg::None, Errno::INVAL, changed)) };
                 count += 1;
                 bytes += len as u64;
                 if count > room || bytes > room {
                     // More than the queue's own limit (a snapshot of a queue in use): room meanwhile.
                     room = count.max(bytes).max(room);
-                    let st = call("restore: stat", Arg::Id(q.id()), q.stat())?;
-                    call("restore: set", Arg::Id(q.id()), q.set(&Settings { qbytes: room, ..st.settings() }))?;
+                    let st = call("restore: stat", Arg::Id(q.id()), crate::qstat(q))?;
+                    call("restore: set", Arg::Id(q.id()), crate::qset(q, &Settings { qbytes: room, ..st.settings() }))?;
                     let _ = want;
                 }
-                let r = svmq::retry_on_intr(|| q.send_frame(frame, len, SendFlags::NOWAIT));
+                let r = crate::qsend(q, frame, len, SendFlags::NOWAIT);
                 call("restore: send", Arg::Id(q.id()), r)?;
             }
             Rec::QueueEnd => {
                 if let Some((q, want)) = cur.take() {
-                    call("restore: set", Arg::Id(q.id()), q.set(&want))?;
+                    call("restore: set", Arg::Id(q.id()), crate::qset(q, &want))?;
                 }
             }
             Rec::End => return Ok(()),

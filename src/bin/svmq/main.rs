@@ -81,41 +81,30 @@ pub enum Bad {
     Text(&'static str),
 }
 
-/// A failure: `svmq: <what> <arg>: <ERRNO>: <description> (<cause>)` on stderr, exit 1; or a bad command
-/// line, exit 2.
+/// A failure, already reported on stderr when made (by [`fail`], [`bad`] or [`msg`]: small values to
+/// pass around, small code): exit status 1, or 2 for a bad command line.
 #[derive(Clone, Copy)]
 pub enum Fail {
-    Call(&'static str, Arg, Errno, Why),
-    /// `svmq: <what>: <text>`, exit 1.
-    Msg(&'static str, &'static str),
-    /// Already reported on stderr.
-    Reported,
-    Bad(&'static str, Bad),
+    Runtime,
+    Usage,
 }
 
 type Res = Result<(), Fail>;
 
 #[inline(never)]
 fn call<T>(what: &'static str, arg: Arg, r: Result<T, Errno>) -> Result<T, Fail> {
-    r.map_err(|e| Fail::Call(what, arg, e, Why::Guess))
+    r.map_err(|e| fail(what, arg, e, Why::Guess))
 }
 
 pub fn main(args: rt::Args) -> i32 {
     let mut out = Out::new(1);
     let res = run(&args, &mut out);
     // Every write error counts, the last flush's too.
-    let res = res.and_then(|()| out.finish().map_err(|e| Fail::Call("write", Arg::None, e, Why::None)));
+    let res = res.and_then(|()| out.finish().map_err(|e| fail("write", Arg::None, e, Why::None)));
     match res {
         Ok(()) => 0,
-        Err(Fail::Reported) => 1,
-        Err(f @ Fail::Bad(..)) => {
-            report(&f);
-            2
-        }
-        Err(f) => {
-            report(&f);
-            1
-        }
+        Err(Fail::Runtime) => 1,
+        Err(Fail::Usage) => 2,
     }
 }
 
@@ -123,31 +112,52 @@ pub fn main(args: rt::Args) -> i32 {
 fn run(args: &rt::Args, out: &mut Out) -> Res {
     let mut rest = Rest { args, next: 1, cmd: "" };
     let mut cmd = rest.next();
-    if cmd == Some(b"--ns") {
+    if cmd.is_some_and(|c| word(c, &["--ns"]) == 0) {
         let spec = rest.value("PID or PATH after --ns")?;
         enter_ns(spec)?;
         cmd = rest.next();
     }
     let Some(cmd) = cmd else {
-        return Err(Fail::Bad("", Bad::Missing("COMMAND (svmq help lists them)")));
+        return Err(bad("", Bad::Missing("COMMAND (svmq help lists them)")));
     };
-    rest.cmd = COMMANDS.iter().map(|c| c.0).find(|n| n.as_bytes() == cmd).unwrap_or("");
-    match cmd {
-        b"ls" => ls(rest, out),
-        b"mk" => mk(rest, out, args),
-        b"rm" => rm(rest),
-        b"stat" => stat(rest, out),
-        b"set" => set(rest),
-        b"send" => send(rest),
-        b"recv" => recv(rest, out),
-        b"peek" => peek(rest, out),
-        b"dump" => dump::dump(rest, out),
-        b"restore" => dump::restore(rest, out),
-        b"-h" | b"--help" | b"help" => {
+    let n = word(
+        cmd,
+        &[
+            "ls",
+            "mk",
+            "rm",
+            "stat",
+            "set",
+            "send",
+            "recv",
+            "peek",
+            "dump",
+            "restore",
+            "help",
+            "-h",
+            "--help",
+            "-V",
+            "--version",
+        ],
+    );
+    rest.cmd = COMMANDS.get(n).map_or("", |c| c.0);
+    match n {
+        0 => ls(rest, out),
+        1 => mk(rest, out, args),
+        2 => rm(rest),
+        3 => stat(rest, out),
+        4 => set(rest),
+        5 => send(rest),
+        6 => recv(rest, out),
+        7 => peek(rest, out),
+        8 => dump::dump(rest, out),
+        9 => dump::restore(rest, out),
+        10..=12 => {
+            rest.cmd = "help";
             let topic = rest.next();
-            let found = COMMANDS.iter().find(|c| Some(c.0.as_bytes()) == topic);
+            let found = topic.and_then(|t| COMMANDS.get(word(t, &COMMANDS.map(|c| c.0))));
             if topic.is_some() && found.is_none() {
-                return Err(Fail::Bad(
+                return Err(bad(
                     "help",
                     Bad::Invalid("command", topic.unwrap_or(b""), Must::Text("a command of svmq help")),
                 ));
@@ -155,12 +165,54 @@ fn run(args: &rt::Args, out: &mut Out) -> Res {
             usage(out, found.map(|c| c.0));
             Ok(())
         }
-        b"-V" | b"--version" => {
+        13 | 14 => {
             out.put("svmq ").put(env!("CARGO_PKG_VERSION")).put("\n");
             Ok(())
         }
-        _ => Err(Fail::Bad("", Bad::Invalid("command", cmd, Must::Text("one of svmq help")))),
+        _ => Err(bad("", Bad::Invalid("command", cmd, Must::Text("one of svmq help")))),
     }
+}
+
+/// The index of `a` in `words`, or `words.len()`: one loop for every option match (small code).
+#[inline(never)]
+pub fn word(a: &[u8], words: &[&str]) -> usize {
+    words.iter().position(|w| w.as_bytes() == a).unwrap_or(words.len())
+}
+
+/// `qstat(q)`, once in the program.
+#[inline(never)]
+pub fn qstat(q: Queue) -> Result<Status, Errno> {
+    q.stat()
+}
+
+/// `q.set(st)`, once in the program.
+#[inline(never)]
+pub fn qset(q: Queue, st: &Settings) -> Result<(), Errno> {
+    q.set(st)
+}
+
+/// A blocking or `NOWAIT` send of `len` bytes of `frame`, retried on EINTR; once in the program.
+#[inline(never)]
+pub fn qsend(q: Queue, frame: &Frame<MAX_PAYLOAD>, len: usize, flags: SendFlags) -> Result<(), Errno> {
+    svmq::retry_on_intr(|| q.send_frame(frame, len, flags))
+}
+
+/// `msgget(key, IPC_CREAT | IPC_EXCL | mode)`, or a private queue for `IPC_PRIVATE`; once in the program.
+#[inline(never)]
+pub fn qcreate(key: Key, mode: u32) -> Result<Queue, Errno> {
+    if key.is_private() { Queue::private(mode) } else { Queue::create_exclusive(key, mode) }
+}
+
+/// The next queue of an enumeration; once in the program.
+#[inline(never)]
+pub fn next_queue(it: &mut svmq::Queues) -> Option<(Queue, Status)> {
+    it.next()
+}
+
+/// `limits()`, once in the program.
+#[inline(never)]
+pub fn limits() -> Result<svmq::Limits, Errno> {
+    svmq::limits()
 }
 
 /// Usage of every command, or of one.
@@ -182,7 +234,7 @@ fn enter_ns(spec: &'static [u8]) -> Res {
     let pid = spec.iter().all(u8::is_ascii_digit);
     let mut buf = [0u8; 4096];
     let path = if pid { cpath(&mut buf, &[b"/proc/", spec, b"/ns/ipc"]) } else { cpath(&mut buf, &[spec]) };
-    let path = path.ok_or(Fail::Bad("--ns", Bad::Invalid("namespace", spec, Must::Text("a pid or a path"))))?;
+    let path = path.ok_or_else(|| bad("--ns", Bad::Invalid("namespace", spec, Must::Text("a pid or a path"))))?;
     let arg = Arg::Str(spec);
     let fd = rt::open_read(path).map_err(Errno::from_raw).map_err(|e| {
         let why = match e {
@@ -190,7 +242,7 @@ fn enter_ns(spec: &'static [u8]) -> Res {
             Errno::ACCESS => Why::Text("another user's namespace: run as root"),
             _ => Why::None,
         };
-        Fail::Call("--ns", arg, e, why)
+        fail("--ns", arg, e, why)
     })?;
     let r = rt::setns_ipc(fd).map_err(Errno::from_raw);
     rt::close(fd);
@@ -200,7 +252,7 @@ fn enter_ns(spec: &'static [u8]) -> Res {
             Errno::PERM => Why::Text("joining an IPC namespace needs CAP_SYS_ADMIN"),
             _ => Why::None,
         };
-        Fail::Call("--ns", arg, e, why)
+        fail("--ns", arg, e, why)
     })
 }
 
@@ -238,16 +290,16 @@ impl Rest<'_> {
     /// The next argument, which must be there: `missing WHAT` otherwise.
     #[inline(never)]
     pub fn value(&mut self, what: &'static str) -> Result<&'static [u8], Fail> {
-        self.next().ok_or(Fail::Bad(self.cmd, Bad::Missing(what)))
+        self.next().ok_or_else(|| bad(self.cmd, Bad::Missing(what)))
     }
     /// An error about argument `arg`.
     #[inline(never)]
     pub fn invalid(&self, what: &'static str, arg: &'static [u8], must: Must) -> Fail {
-        Fail::Bad(self.cmd, Bad::Invalid(what, arg, must))
+        bad(self.cmd, Bad::Invalid(what, arg, must))
     }
     #[inline(never)]
     pub fn unknown(&self, arg: &'static [u8]) -> Fail {
-        Fail::Bad(self.cmd, Bad::Unknown(arg))
+        bad(self.cmd, Bad::Unknown(arg))
     }
     /// Nothing may follow.
     #[inline(never)]
@@ -260,7 +312,7 @@ impl Rest<'_> {
     /// An integer in `lo..=hi`.
     #[inline(never)]
     pub fn int(&self, what: &'static str, s: &'static [u8], lo: i64, hi: i64) -> Result<i64, Fail> {
-        parse_int(s).filter(|v| (lo..=hi).contains(v)).ok_or(self.invalid(what, s, Must::Range(lo, hi)))
+        parse_int(s).filter(|v| (lo..=hi).contains(v)).ok_or_else(|| self.invalid(what, s, Must::Range(lo, hi)))
     }
     #[inline(never)]
     pub fn id(&mut self) -> Result<Queue, Fail> {
@@ -270,7 +322,7 @@ impl Rest<'_> {
     #[inline(never)]
     pub fn key(&self, s: &'static [u8]) -> Result<Key, Fail> {
         let v = parse_int(s).and_then(|v| Key::try_from(v).ok());
-        v.ok_or(self.invalid("key", s, Must::Text("a 32-bit number (-2147483648..4294967295, 0x hex allowed)")))
+        v.ok_or_else(|| self.invalid("key", s, Must::Text("a 32-bit number (-2147483648..4294967295, 0x hex allowed)")))
     }
     #[inline(never)]
     pub fn u32(&self, what: &'static str, s: &'static [u8]) -> Result<u32, Fail> {
@@ -309,14 +361,14 @@ pub fn parse_int(s: &[u8]) -> Option<i64> {
 #[inline(never)]
 fn parse_mode(rest: &Rest<'_>, s: &'static [u8]) -> Result<u32, Fail> {
     let mut v: u32 = 0;
-    let bad = rest.invalid("mode", s, Must::Text("octal 0..777"));
+    let bad = || rest.invalid("mode", s, Must::Text("octal 0..777"));
     if s.is_empty() {
-        return Err(bad);
+        return Err(bad());
     }
     for &c in s {
-        v = v.checked_mul(8).and_then(|v| v.checked_add((c as char).to_digit(8)?)).ok_or(bad)?;
+        v = v.checked_mul(8).and_then(|v| v.checked_add((c as char).to_digit(8)?)).ok_or_else(bad)?;
     }
-    if v <= 0o777 { Ok(v) } else { Err(bad) }
+    if v <= 0o777 { Ok(v) } else { Err(bad()) }
 }
 
 /// `--json` as the last argument.
@@ -324,25 +376,25 @@ fn parse_mode(rest: &Rest<'_>, s: &'static [u8]) -> Result<u32, Fail> {
 fn json_flag(rest: &mut Rest<'_>) -> Result<bool, Fail> {
     match rest.next() {
         None => Ok(false),
-        Some(b"--json") => rest.end().map(|()| true),
+        Some(a) if word(a, &["--json"]) == 0 => rest.end().map(|()| true),
         Some(a) => Err(rest.unknown(a)),
     }
 }
 
 #[inline(never)]
 fn ls(mut rest: Rest<'_>, out: &mut Out) -> Res {
-    let mode = match rest.next() {
-        Some(b"--json") => {
-            rest.end()?;
-            return ls_json(out);
-        }
-        None => return ls_plain(out),
-        Some(m @ (b"-l" | b"-u")) => m,
-        Some(a) => return Err(rest.unknown(a)),
-    };
+    let Some(a) = rest.next() else { return ls_plain(out) };
+    let mode = word(a, &["-l", "-u", "--json"]);
+    if mode == 2 {
+        rest.end()?;
+        return ls_json(out);
+    }
+    if mode == 3 {
+        return Err(rest.unknown(a));
+    }
     let json = json_flag(&mut rest)?;
-    if mode == b"-l" {
-        let l = call("ls -l", Arg::None, svmq::limits())?;
+    if mode == 0 {
+        let l = call("ls -l", Arg::None, limits())?;
         if json {
             out.put("{\"ipclimits\":[");
             let rows = [
@@ -383,7 +435,8 @@ fn ls_plain(out: &mut Out) -> Res {
     out.put("\n------ Message Queues --------\n");
     out.put("key        msqid      owner      perms      used-bytes   messages    \n");
     let mut names = Names::new();
-    for (q, st) in call("ls", Arg::None, svmq::queues())? {
+    let mut it = call("ls", Arg::None, svmq::queues())?;
+    while let Some((q, st)) = next_queue(&mut it) {
         out.put("0x").hex8(st.key.as_u32()).put(" ");
         out.int_w(i64::from(q.id()), 10).put(" ");
         out.owner(&mut names, st.uid, 10).put(" ");
@@ -399,8 +452,11 @@ fn ls_plain(out: &mut Out) -> Res {
 fn ls_json(out: &mut Out) -> Res {
     let mut names = Names::new();
     out.put("{\"messages\":[");
-    for (i, (q, st)) in call("ls", Arg::None, svmq::queues())?.enumerate() {
-        out.put(if i == 0 { "\n" } else { ",\n" });
+    let mut it = call("ls", Arg::None, svmq::queues())?;
+    let mut sep = "\n";
+    while let Some((q, st)) = next_queue(&mut it) {
+        out.put(sep);
+        sep = ",\n";
         json_queue(out, &mut names, q, &st);
     }
     out.put("\n]}\n");
@@ -473,16 +529,16 @@ fn mk(mut rest: Rest<'_>, out: &mut Out, args: &rt::Args) -> Res {
     let mut mode = 0o644;
     let mut key = None;
     while let Some(a) = rest.next() {
-        match a {
-            b"-p" => {
+        match word(a, &["-p", "-k", "-f"]) {
+            0 => {
                 let v = rest.value("MODE after -p")?;
                 mode = parse_mode(&rest, v)?;
             }
-            b"-k" => {
+            1 => {
                 let v = rest.value("KEY after -k")?;
                 key = Some(rest.key(v)?);
             }
-            b"-f" => {
+            2 => {
                 let v = rest.value("PATH:PROJ after -f")?;
                 key = Some(key_from_file(&rest, v)?);
             }
@@ -490,7 +546,7 @@ fn mk(mut rest: Rest<'_>, out: &mut Out, args: &rt::Args) -> Res {
         }
     }
     let (key, q) = match key {
-        Some(k) => (k, call("mk", Arg::None, Queue::create_exclusive(k, mode))?),
+        Some(k) => (k, call("mk", Arg::None, qcreate(k, mode))?),
         None => {
             let mut attempt = 0u64;
             loop {
@@ -500,7 +556,7 @@ fn mk(mut rest: Rest<'_>, out: &mut Out, args: &rt::Args) -> Res {
                 if k.is_private() {
                     continue;
                 }
-                match Queue::create_exclusive(k, mode) {
+                match qcreate(k, mode) {
                     Err(Errno::EXIST) => continue,
                     r => break (k, call("mk", Arg::None, r)?),
                 }
@@ -512,37 +568,38 @@ fn mk(mut rest: Rest<'_>, out: &mut Out, args: &rt::Args) -> Res {
     out.finish().map_err(|e| {
         let removed = q.remove().is_ok();
         let why = if removed { "the new queue was removed" } else { "the new queue could not be removed" };
-        Fail::Call("mk: write", Arg::None, e, Why::Text(why))
+        fail("mk: write", Arg::None, e, Why::Text(why))
     })
 }
 
 /// `PATH:PROJ` → `ftok(PATH, PROJ)`.
 #[inline(never)]
 fn key_from_file(rest: &Rest<'_>, spec: &'static [u8]) -> Result<Key, Fail> {
-    let bad = rest.invalid("key file", spec, Must::Text("PATH:PROJ with PROJ in 0..255"));
-    let colon = spec.iter().rposition(|&c| c == b':').ok_or(bad)?;
-    let (path, proj) = (spec.get(..colon).ok_or(bad)?, spec.get(colon + 1..).ok_or(bad)?);
-    let proj = parse_int(proj).and_then(|v| u8::try_from(v).ok()).ok_or(bad)?;
+    let bad = || rest.invalid("key file", spec, Must::Text("PATH:PROJ with PROJ in 0..255"));
+    let colon = spec.iter().rposition(|&c| c == b':').ok_or_else(bad)?;
+    let (path, proj) = (spec.get(..colon).ok_or_else(bad)?, spec.get(colon + 1..).ok_or_else(bad)?);
+    let proj = parse_int(proj).and_then(|v| u8::try_from(v).ok()).ok_or_else(bad)?;
     let mut buf = [0u8; 4096];
-    let cpath = cpath(&mut buf, &[path]).ok_or(bad)?;
+    let cpath = cpath(&mut buf, &[path]).ok_or_else(bad)?;
     call("mk: ftok", Arg::None, svmq::ftok(cpath, proj))
 }
 
 #[inline(never)]
 fn rm(mut rest: Rest<'_>) -> Res {
     let first = rest.value("ID, -k KEY or --all")?;
-    match first {
-        b"--all" => {
+    match word(first, &["--all", "-k"]) {
+        0 => {
             rest.end()?;
             let mut failed = None;
-            for (q, _) in call("rm", Arg::None, svmq::queues())? {
+            let mut it = call("rm", Arg::None, svmq::queues())?;
+            while let Some((q, _)) = next_queue(&mut it) {
                 if let Err(e) = q.remove() {
-                    failed.get_or_insert(Fail::Call("rm", Arg::Id(q.id()), e, Why::Guess));
+                    failed = Some(fail("rm", Arg::Id(q.id()), e, Why::Guess));
                 }
             }
             failed.map_or(Ok(()), Err)
         }
-        b"-k" => {
+        1 => {
             let v = rest.value("KEY after -k")?;
             let key = rest.key(v)?;
             rest.end()?;
@@ -563,11 +620,11 @@ fn rm(mut rest: Rest<'_>) -> Res {
                 rest.next -= 1;
                 let q = rest.id()?;
                 if let Err(e) = q.remove() {
-                    report(&Fail::Call("rm", Arg::Id(q.id()), e, Why::Guess));
+                    fail("rm", Arg::Id(q.id()), e, Why::Guess);
                     failed = true;
                 }
             }
-            if failed { Err(Fail::Reported) } else { Ok(()) }
+            if failed { Err(Fail::Runtime) } else { Ok(()) }
         }
     }
 }
@@ -576,7 +633,7 @@ fn rm(mut rest: Rest<'_>) -> Res {
 fn stat(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let q = rest.id()?;
     let json = json_flag(&mut rest)?;
-    let st = call("stat", Arg::Id(q.id()), q.stat())?;
+    let st = call("stat", Arg::Id(q.id()), qstat(q))?;
     if json {
         out.put("{\"messages\":[\n");
         json_queue(out, &mut Names::new(), q, &st);
@@ -603,23 +660,23 @@ fn set(mut rest: Rest<'_>) -> Res {
     let (mut mode, mut uid, mut gid, mut qbytes) = (None, None, None, None);
     while let Some(a) = rest.next() {
         let v = rest.value("a value after the option")?;
-        match a {
-            b"--mode" => mode = Some(parse_mode(&rest, v)?),
-            b"--uid" => uid = Some(rest.u32("uid", v)?),
-            b"--gid" => gid = Some(rest.u32("gid", v)?),
-            b"--qbytes" => qbytes = Some(rest.int("qbytes", v, 0, i64::from(u32::MAX))? as u64),
+        match word(a, &["--mode", "--uid", "--gid", "--qbytes"]) {
+            0 => mode = Some(parse_mode(&rest, v)?),
+            1 => uid = Some(rest.u32("uid", v)?),
+            2 => gid = Some(rest.u32("gid", v)?),
+            3 => qbytes = Some(rest.int("qbytes", v, 0, i64::from(u32::MAX))? as u64),
             _ => return Err(rest.unknown(a)),
         }
     }
     if mode.is_none() && uid.is_none() && gid.is_none() && qbytes.is_none() {
-        return Err(Fail::Bad("set", Bad::Missing("--mode, --uid, --gid or --qbytes")));
+        return Err(bad("set", Bad::Missing("--mode, --uid, --gid or --qbytes")));
     }
     let arg = Arg::Id(q.id());
     let new = match (mode, uid, gid, qbytes) {
         // IPC_SET needs no read permission: with every field given, nothing is read first.
         (Some(mode), Some(uid), Some(gid), Some(qbytes)) => Settings { mode, uid, gid, qbytes },
         _ => {
-            let cur = q.stat().map_err(|e| {
+            let cur = qstat(q).map_err(|e| {
                 let why = match e {
                     Errno::ACCESS => Why::Text(
                         "reading the fields not given needs read permission; give all of --mode, --uid, --gid \
@@ -627,7 +684,7 @@ fn set(mut rest: Rest<'_>) -> Res {
                     ),
                     _ => Why::Guess,
                 };
-                Fail::Call("set", arg, e, why)
+                fail("set", arg, e, why)
             })?;
             let cur = cur.settings();
             Settings {
@@ -638,7 +695,7 @@ fn set(mut rest: Rest<'_>) -> Res {
             }
         }
     };
-    call("set", arg, q.set(&new))
+    call("set", arg, qset(q, &new))
 }
 
 #[inline(never)]
@@ -651,7 +708,7 @@ fn send(mut rest: Rest<'_>) -> Res {
     let too_big = Why::Text("svmq sends at most 65536 bytes");
     let len = match rest.next() {
         None => 0,
-        Some(b"-") => {
+        Some(b) if word(b, &["-"]) == 0 => {
             let buf = frame.text_mut();
             let mut len = 0;
             while let Some(spare) = buf.get_mut(len..) {
@@ -659,7 +716,7 @@ fn send(mut rest: Rest<'_>) -> Res {
                     // Full: anything more is too much.
                     let mut probe = [0u8; 1];
                     if call("send: read", Arg::None, rt::read(0, &mut probe).map_err(Errno::from_raw))? > 0 {
-                        return Err(Fail::Call("send", arg, Errno::TOOBIG, too_big));
+                        return Err(fail("send", arg, Errno::TOOBIG, too_big));
                     }
                     break;
                 }
@@ -671,34 +728,35 @@ fn send(mut rest: Rest<'_>) -> Res {
             len
         }
         Some(text) => {
-            let dst = frame.text_mut().get_mut(..text.len()).ok_or(Fail::Call("send", arg, Errno::TOOBIG, too_big))?;
+            let dst =
+                frame.text_mut().get_mut(..text.len()).ok_or_else(|| fail("send", arg, Errno::TOOBIG, too_big))?;
             dst.copy_from_slice(text);
             text.len()
         }
     };
     rest.end()?;
-    svmq::retry_on_intr(|| q.send_frame(&frame, len, SendFlags::BLOCK)).map_err(|e| {
-        let why = match (e, svmq::limits()) {
+    qsend(q, &frame, len, SendFlags::BLOCK).map_err(|e| {
+        let why = match (e, limits()) {
             (Errno::INVAL, Ok(l)) if len > l.msgmax as usize => Why::MsgMax(len, l.msgmax),
             _ => Why::Guess,
         };
-        Fail::Call("send", arg, e, why)
+        fail("send", arg, e, why)
     })
 }
 
 /// Parses `SECONDS` (`2`, `0.25`): at most nanosecond precision.
 #[inline(never)]
 fn parse_seconds(rest: &Rest<'_>, s: &'static [u8]) -> Result<Duration, Fail> {
-    let bad = rest.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25"));
+    let bad = || rest.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25"));
     let (int, frac) = match s.iter().position(|&c| c == b'.') {
         Some(dot) => (s.get(..dot).unwrap_or(b""), s.get(dot + 1..).unwrap_or(b"")),
         None => (s, &b""[..]),
     };
     let digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
     if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 9 {
-        return Err(bad);
+        return Err(bad());
     }
-    let secs = parse_int(int).ok_or(bad)? as u64;
+    let secs = parse_int(int).ok_or_else(bad)? as u64;
     let mut nanos = 0u32;
     for i in 0..9 {
         nanos = nanos * 10 + frac.get(i).map_or(0, |&c| u32::from(c - b'0'));
@@ -729,29 +787,29 @@ fn recv(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let arg = Arg::Id(q.id());
     let (mut msgtyp, mut flags, mut except, mut count, mut timeout) = (0i64, RecvFlags::BLOCK, false, None, None);
     while let Some(a) = rest.next() {
-        match a {
-            b"--nowait" => flags = flags | RecvFlags::NOWAIT,
-            b"--noerror" => flags = flags | RecvFlags::TRUNCATE,
-            b"--except" => except = true,
-            b"--count" => {
+        match word(a, &["--nowait", "--noerror", "--except", "--count", "--timeout"]) {
+            0 => flags = flags | RecvFlags::NOWAIT,
+            1 => flags = flags | RecvFlags::TRUNCATE,
+            2 => except = true,
+            3 => {
                 let v = rest.value("N after --count")?;
                 count = Some(rest.int("count", v, 1, i64::MAX)?);
             }
-            b"--timeout" => {
+            4 => {
                 let v = rest.value("SECONDS after --timeout")?;
                 timeout = Some(parse_seconds(&rest, v)?);
             }
-            [b'-', b'-', ..] => return Err(rest.unknown(a)),
-            t => msgtyp = rest.int("type", t, -MsgType::MAX.get(), MsgType::MAX.get())?,
+            _ if a.starts_with(b"--") => return Err(rest.unknown(a)),
+            _ => msgtyp = rest.int("type", a, -MsgType::MAX.get(), MsgType::MAX.get())?,
         }
     }
     let select = match (msgtyp, except) {
         (0, true) => {
             return Err(rest.invalid("type", b"0", Must::Text("a type to skip with --except, 1..")));
         }
-        (t, true) => {
-            Select::Except(MsgType::new(t).ok_or(rest.invalid("type", b"-", Must::Text("positive with --except")))?)
-        }
+        (t, true) => Select::Except(
+            MsgType::new(t).ok_or_else(|| rest.invalid("type", b"-", Must::Text("positive with --except")))?,
+        ),
         (t, false) => Select::from_raw(t as _, 0),
     };
     let mut frame = Frame::<MAX_PAYLOAD>::new(MsgType::MIN);
@@ -770,7 +828,7 @@ fn recv(mut rest: Rest<'_>, out: &mut Out) -> Res {
                     Errno::IDRM => Why::Text("the queue was removed while waiting"),
                     _ => Why::Guess,
                 };
-                return Err(Fail::Call("recv", arg, e, why));
+                return Err(fail("recv", arg, e, why));
             }
         };
         let payload = frame.text().get(..n).unwrap_or(&[]);
@@ -780,13 +838,13 @@ fn recv(mut rest: Rest<'_>, out: &mut Out) -> Res {
         out.bytes(payload);
         if let Err(e) = out.finish() {
             // Nothing is lost: the message goes back (at the end of the queue), or the error says so.
-            let back = svmq::retry_on_intr(|| q.send_frame(&frame, n, SendFlags::BLOCK));
+            let back = qsend(q, &frame, n, SendFlags::BLOCK);
             let why = if back.is_ok() {
                 "the message was put back on the queue, at its end"
             } else {
                 "the message could not be put back and is lost"
             };
-            return Err(Fail::Call("recv: write", arg, e, Why::Text(why)));
+            return Err(fail("recv: write", arg, e, Why::Text(why)));
         }
         got += 1;
     }
@@ -798,10 +856,10 @@ fn peek(mut rest: Rest<'_>, out: &mut Out) -> Res {
     let q = rest.id()?;
     let (mut index, mut show_type) = (0u32, false);
     while let Some(a) = rest.next() {
-        match a {
-            b"--type" => show_type = true,
-            [b'-', ..] => return Err(rest.unknown(a)),
-            i => index = rest.int("index", i, 0, i64::from(u32::MAX))? as u32,
+        match word(a, &["--type"]) {
+            0 => show_type = true,
+            _ if a.starts_with(b"-") => return Err(rest.unknown(a)),
+            _ => index = rest.int("index", a, 0, i64::from(u32::MAX))? as u32,
         }
     }
     let mut frame = Frame::<MAX_PAYLOAD>::new(MsgType::MIN);
@@ -811,7 +869,7 @@ fn peek(mut rest: Rest<'_>, out: &mut Out) -> Res {
             Errno::NOSYS => Why::Text("MSG_COPY needs a kernel with CONFIG_CHECKPOINT_RESTORE"),
             _ => Why::Guess,
         };
-        Fail::Call("peek", Arg::Id(q.id()), e, why)
+        fail("peek", Arg::Id(q.id()), e, why)
     })?;
     let mtype = frame.mtype().map_or(0, MsgType::get);
     if show_type {
@@ -825,75 +883,88 @@ fn peek(mut rest: Rest<'_>, out: &mut Out) -> Res {
     Ok(())
 }
 
+/// Reports a failed call: `svmq: <what> <arg>: <ERRNO>: <description> (<cause>)`; exit status 1.
+#[cold]
 #[inline(never)]
-pub fn report(f: &Fail) {
+pub fn fail(what: &'static str, arg: Arg, e: Errno, why: Why) -> Fail {
+    let mut err = Out::new(2);
+    err.put("svmq: ").put(what);
+    match arg {
+        Arg::None => &mut err,
+        Arg::Id(id) => err.put(" ").int(i64::from(id)),
+        Arg::Num(n) => err.put(" ").int(n),
+        Arg::Key(k) => err.put(" 0x").hex8(k.as_u32()),
+        Arg::Str(s) => err.put(" ").bytes(s),
+    };
+    err.put(": ").errno(e);
+    match why {
+        Why::None => {}
+        Why::Guess => {
+            if let (Arg::Id(id), Errno::INVAL | Errno::IDRM) = (arg, e)
+                && matches!(qstat(Queue::from_id(id)), Err(Errno::INVAL | Errno::IDRM))
+            {
+                err.put(" (no queue with id ").int(i64::from(id)).put(")");
+            }
+        }
+        Why::Text(t) => {
+            err.put(" (").put(t).put(")");
+        }
+        Why::MsgMax(len, max) => {
+            err.put(" (the message is ").int(len as i64).put(" bytes; msgmax is ").int(i64::from(max));
+            err.put(")");
+        }
+    }
+    err.put("\n");
+    let _ = err.finish();
+    Fail::Runtime
+}
+
+/// Reports a failure in words: `svmq: <what>: <text>`; exit status 1.
+#[cold]
+#[inline(never)]
+pub fn msg(what: &'static str, text: &'static str) -> Fail {
+    let mut err = Out::new(2);
+    err.put("svmq: ").put(what).put(": ").put(text).put("\n");
+    let _ = err.finish();
+    Fail::Runtime
+}
+
+/// Reports a bad command line: `svmq: <cmd>: ...`, and the command's usage line when an argument is
+/// missing or unexpected; exit status 2.
+#[cold]
+#[inline(never)]
+pub fn bad(cmd: &'static str, b: Bad) -> Fail {
     let mut err = Out::new(2);
     err.put("svmq: ");
-    match *f {
-        Fail::Call(what, arg, e, why) => {
-            err.put(what);
-            match arg {
-                Arg::None => &mut err,
-                Arg::Id(id) => err.put(" ").int(i64::from(id)),
-                Arg::Num(n) => err.put(" ").int(n),
-                Arg::Key(k) => err.put(" 0x").hex8(k.as_u32()),
-                Arg::Str(s) => err.put(" ").bytes(s),
+    if !cmd.is_empty() {
+        err.put(cmd).put(": ");
+    }
+    let usage = match b {
+        Bad::Invalid(what, arg, must) => {
+            err.put("invalid ").put(what).put(" '").bytes(arg).put("': must be ");
+            match must {
+                Must::Text(t) => err.put(t),
+                Must::Range(lo, hi) => err.int(lo).put("..").int(hi),
             };
-            err.put(": ").errno(e);
-            match why {
-                Why::None => {}
-                Why::Guess => {
-                    if let (Arg::Id(id), Errno::INVAL | Errno::IDRM) = (arg, e)
-                        && matches!(Queue::from_id(id).stat(), Err(Errno::INVAL | Errno::IDRM))
-                    {
-                        err.put(" (no queue with id ").int(i64::from(id)).put(")");
-                    }
-                }
-                Why::Text(t) => {
-                    err.put(" (").put(t).put(")");
-                }
-                Why::MsgMax(len, max) => {
-                    err.put(" (the message is ").int(len as i64).put(" bytes; msgmax is ").int(i64::from(max));
-                    err.put(")");
-                }
-            }
-            err.put("\n");
+            false
         }
-        Fail::Msg(what, text) => {
-            err.put(what).put(": ").put(text).put("\n");
+        Bad::Missing(what) => {
+            err.put("missing ").put(what);
+            true
         }
-        Fail::Bad(cmd, bad) => {
-            if !cmd.is_empty() {
-                err.put(cmd).put(": ");
-            }
-            let usage = match bad {
-                Bad::Invalid(what, arg, must) => {
-                    err.put("invalid ").put(what).put(" '").bytes(arg).put("': must be ");
-                    match must {
-                        Must::Text(t) => err.put(t),
-                        Must::Range(lo, hi) => err.int(lo).put("..").int(hi),
-                    };
-                    false
-                }
-                Bad::Missing(what) => {
-                    err.put("missing ").put(what);
-                    true
-                }
-                Bad::Unknown(arg) => {
-                    err.put("unexpected argument '").bytes(arg).put("'");
-                    true
-                }
-                Bad::Text(t) => {
-                    err.put(t);
-                    false
-                }
-            };
-            err.put("\n");
-            if usage && let Some((name, args, _)) = COMMANDS.iter().find(|c| c.0 == cmd) {
-                err.put("usage: svmq ").put(name).put(" ").put(args).put("\n");
-            }
+        Bad::Unknown(arg) => {
+            err.put("unexpected argument '").bytes(arg).put("'");
+            true
         }
-        Fail::Reported => {}
+        Bad::Text(t) => {
+            err.put(t);
+            false
+        }
+    };
+    err.put("\n");
+    if usage && let Some((name, args, _)) = COMMANDS.iter().find(|c| c.0 == cmd) {
+        err.put("usage: svmq ").put(name).put(" ").put(args).put("\n");
     }
     let _ = err.finish();
+    Fail::Usage
 }
