@@ -797,6 +797,13 @@ fn mk_does_not_wait_for_the_random_generator() {
     assert!(made.unwrap().stat().is_ok());
 }
 
+/// CRC-32 as zlib computes it (reflected 0xEDB88320), written independently of the tool's.
+fn crc32(data: &[u8]) -> u32 {
+    let table: Vec<u32> =
+        (0..256u32).map(|n| (0..8).fold(n, |c, _| if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 })).collect();
+    !data.iter().fold(!0u32, |c, &b| table[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8))
+}
+
 /// Every message of a queue, oldest first, copied (`MSG_COPY`).
 fn contents(q: Queue) -> Vec<(i64, Vec<u8>)> {
     (0..)
@@ -856,6 +863,12 @@ fn dump_and_restore_round_trip() {
 
         ok(&["dump", "--all", "-o", file]);
         assert_eq!(snapshot(), before, "dump leaves the queues untouched");
+        // The documented layout: header, CRC-32 (zlib's) of everything before it at the end.
+        let bytes = std::fs::read(file).unwrap();
+        assert_eq!(&bytes[..16], b"SVMQDUMP\x01\0\0\0\0\0\0\0");
+        let (body, crc) = bytes.split_at(bytes.len() - 4);
+        assert_eq!(crc, crc32(body).to_le_bytes());
+        assert_eq!(&body[body.len() - 8..], b"DEND\x03\0\0\0");
         // Restored with the same ids (privileged, as CRIU does).
         remove_all();
         let out = ok(&["restore", "-i", file, "--same-id"]);
