@@ -100,7 +100,21 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // A write to a closed pipe must be an error the tool reports (and `recv` recovers from), not a death
     // that loses a received message: SIGPIPE stays blocked, so such writes fail with EPIPE.
     block_sigpipe();
+    guard_std_fds();
     exit(crate::main(args))
+}
+
+/// A closed standard descriptor (`svmq recv 5 >&-`) must stay an error, and must not be taken by a file
+/// the tool opens (`/etc/passwd` written to as standard output, `msg_next_id` given the restore's
+/// listing): each of 0, 1, 2 that is closed becomes `/dev/null` opened read-only, so writes to it still
+/// fail (`EBADF`) and later opens get descriptors above 2.
+fn guard_std_fds() {
+    while let Ok(fd) = open_read(c"/dev/null") {
+        if fd > 2 {
+            close(fd);
+            break;
+        }
+    }
 }
 
 /// `rt_sigprocmask(SIG_BLOCK, {SIGPIPE})`. Not inherited by anything: the tool never executes programs.
