@@ -606,7 +606,7 @@ fn owners_come_from_the_whole_passwd_file_cut_like_ipcs() {
     passwd.extend(b"averyveryverylongname:x:4343:1::/:/bin/sh\n");
     passwd.extend(b"we\"ird\\\x01:x:4444:1::/:/bin/sh\n");
     let script = "for u in 4242 4343 4444; do id=$($S mk -p 640 | cut -d' ' -f2); $S set $id --uid $u; done; \
-                  echo ===; $S ls; echo ===; ipcs -q; echo ===; $S ls --json";
+                  echo ===; $S ls; echo ===; ipcs -q; echo ===; $S ls --json || true";
     let Some(out) = in_private_mount(script, &passwd) else { return };
     let parts: Vec<&str> = out.split("===\n").collect();
     let (ours, theirs, json) = (parts[1], parts[2], parts[3]);
@@ -767,7 +767,7 @@ fn a_write_that_makes_no_progress_is_an_error_not_a_loop() {
         bpf(RET, 0, 0, ALLOW),
     ];
     let Some(child) = with_filter(&["ls", "-l"], filter, Stdio::piped()) else { return };
-    let o = wait_bounded(child).expect("svmq returned instead of looping on a zero write");
+    let o = wait_bounded(child).expect("svmq still running after 20 s: it loops on a zero write");
     assert_eq!(
         (o.status.code(), String::from_utf8(o.stderr).unwrap()),
         (Some(1), "svmq: write: EIO: input/output error\n".into())
