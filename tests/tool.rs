@@ -692,6 +692,11 @@ fn stat_and_ls_json_follow_lsipc() {
             l.msgmni, l.msgmax, l.msgmnb
         )
     );
+    assert_eq!(ok(&["ls", "--json", "-l"]), ok(&["ls", "-l", "--json"]), "options in any order");
+    assert_eq!(
+        fails(&["ls", "-l", "-u"], 2),
+        "svmq: ls: unexpected argument '-u'\nusage: svmq ls [-l | -u] [--json]\n"
+    );
     let u = ok(&["ls", "-u", "--json"]);
     assert!(
         u.starts_with("{\"msgstatus\":{\"allocated_queues\":")

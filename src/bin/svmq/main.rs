@@ -383,16 +383,18 @@ fn json_flag(rest: &mut Rest<'_>) -> Result<bool, Fail> {
 
 #[inline(never)]
 fn ls(mut rest: Rest<'_>, out: &mut Out) -> Res {
-    let Some(a) = rest.next() else { return ls_plain(out) };
-    let mode = word(a, &["-l", "-u", "--json"]);
+    // -l or -u, and --json, in any order.
+    let (mut mode, mut json) = (2, false);
+    while let Some(a) = rest.next() {
+        match word(a, &["-l", "-u", "--json"]) {
+            m @ (0 | 1) if mode == 2 => mode = m,
+            2 if !json => json = true,
+            _ => return Err(rest.unknown(a)),
+        }
+    }
     if mode == 2 {
-        rest.end()?;
-        return ls_json(out);
+        return if json { ls_json(out) } else { ls_plain(out) };
     }
-    if mode == 3 {
-        return Err(rest.unknown(a));
-    }
-    let json = json_flag(&mut rest)?;
     if mode == 0 {
         let l = call("ls -l", Arg::None, limits())?;
         if json {
