@@ -240,8 +240,8 @@ struct QueueRec {
 /// One parsed record.
 enum Rec {
     Queue(QueueRec),
-    /// A message: its type and length (the payload is in the frame).
-    Message(MsgType, usize),
+    /// A message: its length (type and payload are in the frame).
+    Message(usize),
     /// End of a queue (its message count and bytes matched).
     QueueEnd,
     /// End of the dump: the queue count and checksum matched, and nothing follows.
@@ -309,7 +309,7 @@ impl Parser {
                 self.r.read(dst)?;
                 frame.set_mtype(mtype);
                 self.open = Some((count + 1, bytes + len as u64));
-                Ok(Rec::Message(mtype, len))
+                Ok(Rec::Message(len))
             }
             (QUEUE_END, Some(seen)) => {
                 let (count, bytes) = (self.r.u64()?, self.r.u64()?);
@@ -413,7 +413,7 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
                     return Err(crate::msg("restore", "more than 32768 queues in one dump"));
                 }
                 let key = opts.key.unwrap_or(rec.key);
-                if !key.is_private() && Queue::open(key).is_ok() {
+                if !key.is_private() && !matches!(Queue::open(key), Err(Errno::NOENT)) {
                     let why = Why::Text("a queue has that key; nothing was created; --key picks another");
                     return Err(crate::fail("restore: key", Arg::Key(key), Errno::EXIST, why));
                 }
@@ -426,11 +426,10 @@ fn restore_from(fd: i32, opts: &Opts, out: &mut Out) -> Res {
                     ));
                 }
             }
-            Rec::Message(mtype, len) => {
+            Rec::Message(len) => {
                 if len > limits.msgmax as usize {
                     return Err(crate::fail("restore", Arg::None, Errno::INVAL, Why::MsgMax(len, limits.msgmax)));
                 }
-                let _ = mtype;
             }
             Rec::QueueEnd => {}
             Rec::End => break,
@@ -538,8 +537,8 @@ fn create_all(
                 cur = Some((q, rec.settings));
                 out.put("0x").hex8(key.as_u32()).put(" ").int(i64::from(q.id())).put("\n");
             }
-            Rec::Message(_, len) => {
-                let Some((q, want)) = cur else { return Err(crate::fail("restore", Arg::None, Errno::INVAL, changed)) };
+            Rec::Message(len) => {
+                let Some((q, _)) = cur else { return Err(crate::fail("restore", Arg::None, Errno::INVAL, changed)) };
                 count += 1;
                 bytes += len as u64;
                 if count > room || bytes > room {
@@ -547,7 +546,6 @@ fn create_all(
                     room = count.max(bytes).max(room);
                     let st = call("restore: stat", Arg::Id(q.id()), crate::qstat(q))?;
                     call("restore: set", Arg::Id(q.id()), crate::qset(q, &Settings { qbytes: room, ..st.settings() }))?;
-                    let _ = want;
                 }
                 let r = crate::qsend(q, frame, len, SendFlags::NOWAIT);
                 call("restore: send", Arg::Id(q.id()), r)?;
