@@ -55,9 +55,15 @@ fn main() {
         "-Wl,--build-id=none",
         "-Wl,-z,max-page-size=4096",
         "-Wl,-z,norelro",
+        // No unwind tables (panic = "abort": nothing unwinds), about 4 KiB: a script fragment that
+        // discards them, inserted into the linker's default script.
+        "-Wl,--no-eh-frame-hdr",
     ] {
         println!("cargo:rustc-link-arg-bin=svmq={arg}");
     }
+    let discard = crate_dir.join("src/bin/svmq/discard-unwind.ld");
+    println!("cargo:rerun-if-changed=src/bin/svmq/discard-unwind.ld");
+    println!("cargo:rustc-link-arg-bin=svmq=-Wl,-T,{}", discard.display());
 }
 
 /// The version macros, from Cargo.toml's version (`svmq_version()` returns the library's at run time).

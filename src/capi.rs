@@ -759,4 +759,3 @@ const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_V
     Ok(v) => v,
     Err(_) => panic!("the package version has no NUL byte"),
 };
-

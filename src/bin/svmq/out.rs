@@ -1,25 +1,44 @@
 //! Buffered output without allocation, and the few formats `ipcs` uses.
 
+use crate::names::{Db, Names};
 use crate::rt;
 
-/// A 4 KiB buffer in front of a file descriptor.
+/// A 4 KiB buffer in front of a file descriptor. The first write error sticks: later output is dropped
+/// and [`finish`](Self::finish) reports it.
 pub struct Out {
     fd: i32,
     buf: [u8; 4096],
     len: usize,
+    err: i32,
 }
 
 impl Out {
     pub fn new(fd: i32) -> Self {
-        Self { fd, buf: [0; 4096], len: 0 }
+        Self { fd, buf: [0; 4096], len: 0, err: 0 }
     }
 
+    #[inline(never)]
     pub fn flush(&mut self) {
-        // Output errors (a closed pipe) cannot be reported anywhere better: the exit status says the rest.
-        let _ = rt::write_all(self.fd, self.buf.get(..self.len).unwrap_or(&[]));
+        if self.err == 0
+            && let Err(e) = rt::write_all(self.fd, self.buf.get(..self.len).unwrap_or(&[]))
+        {
+            self.err = e;
+        }
         self.len = 0;
     }
 
+    pub fn fd(&self) -> i32 {
+        self.fd
+    }
+
+    /// Flushes; the first write error since the start, if any.
+    #[inline(never)]
+    pub fn finish(&mut self) -> Result<(), svmq::Errno> {
+        self.flush();
+        if self.err == 0 { Ok(()) } else { Err(svmq::Errno::from_raw(self.err)) }
+    }
+
+    #[inline(never)]
     pub fn bytes(&mut self, mut b: &[u8]) -> &mut Self {
         while !b.is_empty() {
             if self.len == self.buf.len() {
@@ -36,11 +55,13 @@ impl Out {
         self
     }
 
+    #[inline(never)]
     pub fn put(&mut self, s: &str) -> &mut Self {
         self.bytes(s.as_bytes())
     }
 
     /// `ENOMSG: no message of desired type`, as `Errno`'s `Display`, without `core::fmt` (size).
+    #[inline(never)]
     pub fn errno(&mut self, e: svmq::Errno) -> &mut Self {
         let desc = e.description();
         let mut first = [0u8; 1];
@@ -52,6 +73,7 @@ impl Out {
     }
 
     /// `%02d`-style: `v` with at least `width` digits.
+    #[inline(never)]
     fn int0(&mut self, v: i64, width: usize) -> &mut Self {
         if v < 0 {
             self.put("-");
@@ -61,6 +83,7 @@ impl Out {
     }
 
     /// Writes `v` in `radix` with at least `min_digits` digits (zero-padded); returns how many it wrote.
+    #[inline(never)]
     fn number(&mut self, v: u64, radix: u64, min_digits: usize) -> usize {
         let mut tmp = [0; 24];
         let d = Self::digits(v, radix, &mut tmp);
@@ -72,6 +95,7 @@ impl Out {
     }
 
     /// Digits of `v` in `radix` into `tmp`, most significant first; returns the used tail.
+    #[inline(never)]
     fn digits(mut v: u64, radix: u64, tmp: &mut [u8; 24]) -> &[u8] {
         let mut i = tmp.len();
         loop {
@@ -88,6 +112,7 @@ impl Out {
         tmp.get(i..).unwrap_or(&[])
     }
 
+    #[inline(never)]
     pub fn int(&mut self, v: i64) -> &mut Self {
         if v < 0 {
             self.put("-");
@@ -97,12 +122,14 @@ impl Out {
     }
 
     /// `%08x`.
+    #[inline(never)]
     pub fn hex8(&mut self, v: u32) -> &mut Self {
         self.number(u64::from(v), 16, 8);
         self
     }
 
     /// `%#o`: `0` prefix unless zero.
+    #[inline(never)]
     pub fn octal_alt(&mut self, v: u32) -> &mut Self {
         if v != 0 {
             self.put("0");
@@ -111,6 +138,7 @@ impl Out {
         self
     }
 
+    #[inline(never)]
     fn pad(&mut self, used: usize, width: usize) -> &mut Self {
         for _ in used..width {
             self.put(" ");
@@ -119,6 +147,7 @@ impl Out {
     }
 
     /// `%-*d`: left-justified in `width`.
+    #[inline(never)]
     pub fn int_w(&mut self, v: i64, width: usize) -> &mut Self {
         if v < 0 {
             self.put("-");
@@ -128,15 +157,18 @@ impl Out {
     }
 
     /// `%-*o`.
+    #[inline(never)]
     pub fn octal_w(&mut self, v: u32, width: usize) -> &mut Self {
         let used = self.number(u64::from(v), 8, 0);
         self.pad(used, width)
     }
 
-    /// The user name for `uid` from `passwd`, else the number; left-justified in `width`.
-    pub fn owner(&mut self, passwd: &Passwd, uid: u32, width: usize) -> &mut Self {
-        match passwd.name(uid) {
+    /// `%-*.*s` of the user name for `uid`, else `%-*u` of the number (as `ipcs`: names cut to `width`).
+    #[inline(never)]
+    pub fn owner(&mut self, names: &mut Names, uid: u32, width: usize) -> &mut Self {
+        match names.get(Db::Passwd, uid) {
             Some(name) => {
+                let name = name.get(..width).unwrap_or(name);
                 let used = name.len();
                 self.bytes(name).pad(used, width)
             }
@@ -144,7 +176,50 @@ impl Out {
         }
     }
 
+    /// A JSON string: `"`, `\\` and control characters escaped; bytes that are not UTF-8 are taken as
+    /// Latin-1 (`\u00XX`), so the document is always valid.
+    #[inline(never)]
+    pub fn json_str(&mut self, s: &[u8]) -> &mut Self {
+        let utf8 = core::str::from_utf8(s).is_ok();
+        self.put("\"");
+        for &c in s {
+            match c {
+                b'"' | b'\\' => {
+                    self.bytes(&[b'\\', c]);
+                }
+                0x20..=0x7e => {
+                    self.bytes(&[c]);
+                }
+                0x80.. if utf8 => {
+                    self.bytes(&[c]);
+                }
+                _ => {
+                    self.put("\\u00");
+                    self.number(u64::from(c), 16, 2);
+                }
+            }
+        }
+        self.put("\"")
+    }
+
+    /// `"key":` (a JSON member name the program spells, nothing to escape).
+    #[inline(never)]
+    pub fn key(&mut self, k: &str) -> &mut Self {
+        self.put("\"").put(k).put("\":")
+    }
+
+    /// `rw-r--r--`, as `lsipc` prints permissions.
+    #[inline(never)]
+    pub fn perms(&mut self, mode: u32) -> &mut Self {
+        for i in (0..9).rev() {
+            let c = if mode & (1 << i) == 0 { "-" } else { ["x", "w", "r"][i % 3] };
+            self.put(c);
+        }
+        self
+    }
+
     /// `%-26.24s` of `ctime(t)` in UTC, or of `Not set` for 0.
+    #[inline(never)]
     pub fn time26(&mut self, t: i64) -> &mut Self {
         if t == 0 {
             return self.put("Not set").pad(7, 26);
@@ -174,46 +249,4 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
-}
-
-/// The first 64 KiB of `/etc/passwd`, read once: what `getpwuid` would consult for local users.
-pub struct Passwd {
-    buf: [u8; 65536],
-    len: usize,
-}
-
-impl Passwd {
-    /// Reads the file; an unreadable or missing file gives an empty table (owners print as numbers).
-    pub fn load() -> Self {
-        let mut p = Self { buf: [0; 65536], len: 0 };
-        if let Ok(fd) = rt::open_read(c"/etc/passwd") {
-            while let Some(spare) = p.buf.get_mut(p.len..).filter(|s| !s.is_empty()) {
-                match rt::read(fd, spare) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.len += n,
-                }
-            }
-            rt::close(fd);
-        }
-        p
-    }
-
-    /// The name of `uid`, if a line has it.
-    pub fn name(&self, uid: u32) -> Option<&[u8]> {
-        for line in self.buf.get(..self.len)?.split(|&c| c == b'\n') {
-            let mut fields = line.split(|&c| c == b':');
-            let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else { continue };
-            if parse_u32(id) == Some(uid) {
-                return Some(name);
-            }
-        }
-        None
-    }
-}
-
-fn parse_u32(s: &[u8]) -> Option<u32> {
-    if s.is_empty() {
-        return None;
-    }
-    s.iter().try_fold(0u32, |v, &c| v.checked_mul(10)?.checked_add((c as char).to_digit(10)?))
 }

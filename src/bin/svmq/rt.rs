@@ -4,18 +4,21 @@
 //!
 //! The only `unsafe` of the `svmq` binary lives here: the `_start` assembly that hands the initial stack
 //! to Rust, reading `argv` from that stack (the kernel's layout: argc, argv[], NULL, envp[]), raw
-//! `read`/`write`/`openat`/`close`/`getrandom`/`exit_group` system calls on buffers the caller lends, and
+//! `read`/`write`/`openat`/`lseek`/`close`/`setns`/`getrandom`/`clock_gettime`/`rt_sigprocmask`/`exit_group`
+//! system calls on buffers the caller lends, reading the auxiliary vector, and
 //! the `mem*` functions compilers call.
 #![allow(unsafe_code)]
 
 use core::ffi::{CStr, c_char};
-use svmq::sys::raw::{nr, syscall1, syscall3, syscall4};
+use svmq::sys::raw::{nr, syscall1, syscall2, syscall3, syscall4};
 
 /// The command line, as the kernel left it on the initial stack.
 #[derive(Clone, Copy)]
 pub struct Args {
     argc: usize,
     argv: *const *const c_char,
+    /// The 16 random bytes the kernel put at `AT_RANDOM` in the auxiliary vector (0 if absent).
+    at_random: *const u8,
 }
 
 impl Args {
@@ -36,6 +39,17 @@ impl Args {
             if p.is_null() { None } else { Some(CStr::from_ptr(p)) }
         }
     }
+
+    /// The kernel's 16 `AT_RANDOM` bytes (zeros if the auxiliary vector has none).
+    pub fn at_random(&self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        if !self.at_random.is_null() {
+            // SAFETY: AT_RANDOM points to 16 bytes the kernel placed on the initial stack, which lives as
+            // long as the process.
+            b.copy_from_slice(unsafe { core::slice::from_raw_parts(self.at_random, 16) });
+        }
+        b
+    }
 }
 
 // `_start`, per architecture, from the crate's arch layer (src/sys/arch/): it calls `entry` with the
@@ -44,9 +58,53 @@ svmq::svmq_entry!(entry);
 
 /// Called by `_start` with the initial stack pointer.
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
-    // SAFETY: at process entry sp points to argc, followed by argc argv pointers and a NULL.
-    let args = unsafe { Args { argc: *sp, argv: sp.add(1).cast() } };
+    const AT_RANDOM: usize = 25;
+    // SAFETY: at process entry sp points to argc, followed by argc argv pointers and a NULL, the
+    // environment pointers and a NULL, then the auxiliary vector's (type, value) pairs ending with type 0.
+    let args = unsafe {
+        let argc = *sp;
+        let mut p = sp.add(argc + 2);
+        while *p != 0 {
+            p = p.add(1);
+        }
+        p = p.add(1);
+        let mut at_random = core::ptr::null();
+        while *p != 0 {
+            if *p == AT_RANDOM {
+                at_random = *p.add(1) as *const u8;
+            }
+            p = p.add(2);
+        }
+        Args { argc, argv: sp.add(1).cast(), at_random }
+    };
+    // A write to a closed pipe must be an error the tool reports (and `recv` recovers from), not a death
+    // that loses a received message: SIGPIPE stays blocked, so such writes fail with EPIPE.
+    block_sigpipe();
+    guard_std_fds();
     exit(crate::main(args))
+}
+
+/// A closed standard descriptor (`svmq recv 5 >&-`) must stay an error, and must not be taken by a file
+/// the tool opens (`/etc/passwd` written to as standard output, `msg_next_id` given the restore's
+/// listing): each of 0, 1, 2 that is closed becomes `/dev/null` opened read-only, so writes to it still
+/// fail (`EBADF`) and later opens get descriptors above 2.
+fn guard_std_fds() {
+    while let Ok(fd) = open_read(c"/dev/null") {
+        if fd > 2 {
+            close(fd);
+            break;
+        }
+    }
+}
+
+/// `rt_sigprocmask(SIG_BLOCK, {SIGPIPE})`. Not inherited by anything: the tool never executes programs.
+fn block_sigpipe() {
+    const SIG_BLOCK: usize = 0;
+    const SIGPIPE: u32 = 13;
+    let set: u64 = 1 << (SIGPIPE - 1);
+    // SAFETY: set is a live 8-byte sigset_t (the kernel's size on every Linux target the tool builds
+    // for); no old set is asked for.
+    unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, &set as *const u64 as usize, 0, 8) };
 }
 
 fn decode(ret: usize) -> Result<usize, i32> {
@@ -54,12 +112,17 @@ fn decode(ret: usize) -> Result<usize, i32> {
     if (-4095..=-1).contains(&s) { Err(-s as i32) } else { Ok(ret) }
 }
 
-/// `write(fd, buf)`, all of it (retrying short writes and EINTR).
+/// `EIO`: what [`write_all`] reports when `write` makes no progress.
+pub const EIO: i32 = 5;
+
+/// `write(fd, buf)`, all of it (retrying short writes and EINTR). A `write` that returns 0 for a
+/// non-empty buffer makes no progress and never will: `EIO`, rather than a loop forever.
 pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice; write only reads it.
         let r = unsafe { syscall3(nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) };
         match decode(r) {
+            Ok(0) => return Err(EIO),
             Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
             Err(4) => {}
             Err(e) => return Err(e),
@@ -80,12 +143,47 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
     }
 }
 
+const O_CLOEXEC: usize = 0o2000000;
+const O_WRONLY: usize = 0o1;
+const O_CREAT: usize = 0o100;
+const O_TRUNC: usize = 0o1000;
+
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.
+fn openat(path: &CStr, flags: usize, mode: usize) -> Result<i32, i32> {
+    // SAFETY: path is NUL-terminated; openat only reads it.
+    let r = unsafe { syscall4(nr::OPENAT, -100isize as usize, path.as_ptr() as usize, flags | O_CLOEXEC, mode) };
+    decode(r).map(|fd| fd as i32)
+}
+
 /// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`.
 pub fn open_read(path: &CStr) -> Result<i32, i32> {
-    const O_CLOEXEC: usize = 0o2000000;
-    // SAFETY: path is NUL-terminated; openat only reads it.
-    let r = unsafe { syscall4(nr::OPENAT, -100isize as usize, path.as_ptr() as usize, O_CLOEXEC, 0) };
-    decode(r).map(|fd| fd as i32)
+    openat(path, 0, 0)
+}
+
+/// `openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC)`: an existing file, not truncated (a sysctl).
+pub fn open_write(path: &CStr) -> Result<i32, i32> {
+    openat(path, O_WRONLY, 0)
+}
+
+/// `openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)`: a new or emptied file only
+/// its owner reads (a dump holds the messages).
+pub fn create(path: &CStr) -> Result<i32, i32> {
+    openat(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+}
+
+/// `lseek(fd, 0, SEEK_SET)`: back to the start; `ESPIPE` for a pipe or terminal.
+pub fn rewind(fd: i32) -> Result<(), i32> {
+    // SAFETY: no memory is passed.
+    let r = unsafe { syscall3(nr::LSEEK, fd as usize, 0, 0) };
+    decode(r).map(|_| ())
+}
+
+/// `setns(fd, CLONE_NEWIPC)`: joins the IPC namespace `fd` refers to.
+pub fn setns_ipc(fd: i32) -> Result<(), i32> {
+    const CLONE_NEWIPC: usize = 0x0800_0000;
+    // SAFETY: no memory is passed.
+    let r = unsafe { syscall2(nr::SETNS, fd as usize, CLONE_NEWIPC) };
+    decode(r).map(|_| ())
 }
 
 /// `close(fd)`.
@@ -94,11 +192,27 @@ pub fn close(fd: i32) {
     unsafe { syscall1(nr::CLOSE, fd as usize) };
 }
 
-/// `getrandom(buf, 0)`: fills `buf` from the kernel's generator.
+/// `getrandom(buf, GRND_NONBLOCK)`: fills `buf` from the kernel's generator, or `EAGAIN` while it is
+/// not yet initialized (early boot) instead of blocking. A short fill is `EAGAIN` too.
 pub fn getrandom(buf: &mut [u8]) -> Result<(), i32> {
+    const GRND_NONBLOCK: usize = 1;
     // SAFETY: buf is an exclusive live slice of the length passed.
-    let r = unsafe { syscall3(nr::GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), 0) };
-    decode(r).map(|_| ())
+    let r = unsafe { syscall3(nr::GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), GRND_NONBLOCK) };
+    match decode(r) {
+        Ok(n) if n == buf.len() => Ok(()),
+        Ok(_) => Err(11),
+        Err(e) => Err(e),
+    }
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)` nanoseconds folded to 64 bits (entropy for a fallback key, not a clock).
+pub fn clock_bits() -> u64 {
+    const CLOCK_MONOTONIC: usize = 1;
+    let mut ts = [0usize; 2];
+    // SAFETY: ts is a live struct timespec as this call fills it: two words, `long` seconds and
+    // nanoseconds (the 32-bit targets' old clock_gettime uses 32-bit words too).
+    unsafe { syscall2(nr::CLOCK_GETTIME, CLOCK_MONOTONIC, ts.as_mut_ptr() as usize) };
+    (ts[0] as u64).wrapping_mul(1_000_000_007) ^ ts[1] as u64
 }
 
 /// `exit_group(code)`.
