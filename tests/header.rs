@@ -91,6 +91,12 @@ int use_all(void) {
     r |= svmq_stat_index(lim.max_index, &st2);
     s = svmq_strerror(r);
     s = svmq_errname(r);
+    n += svmq_recv_timed(id, 0, buf, sizeof buf, &mtype, 0, 1000);
+    n += svmq_recv_raw_timed(id, &msg, sizeof msg.text, 0, 0, 1000);
+    r |= svmq_send_timed(id, 1, "x", 1, 0, 1000);
+    r |= svmq_send_raw_timed(id, &msg, 1, 0, 1000);
+    r |= svmq_timeout_signal(0);
+    s = svmq_version();
     r |= svmq_remove(id);
     return r + (int)n + (s != NULL) + (int)SVMQ_MAX_PAYLOAD + (int)spin.opaque[0];
 }
