@@ -239,7 +239,7 @@ impl Queue {
         flags: SendFlags,
         timeout: Duration,
     ) -> Result<(), Errno> {
-        sys::msgsnd_copy_by::<N>(self.id(), msg.mtype().get(), msg.data(), |attempt| {
+        sys::msgsnd_copy_by::<N>(self.id(), msg.mtype().as_c_long(), msg.data(), |attempt| {
             with_deadline(flags.bits(), duration_ns(timeout), Errno::AGAIN, attempt)
         })
     }

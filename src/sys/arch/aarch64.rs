@@ -52,5 +52,5 @@ pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
 /// Where a signal handler returns to (x30): `rt_sigreturn` (139).
 #[unsafe(naked)]
 pub extern "C" fn restore_rt() -> ! {
-    core::arch::naked_asm!("mov x8, #139", "svc #0", "brk #0x1")
+    core::arch::naked_asm!("mov x8, #139", "svc #0")
 }

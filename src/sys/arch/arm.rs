@@ -117,5 +117,5 @@ pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
 /// Where a signal handler returns to: `rt_sigreturn` (173), in ARM mode.
 #[unsafe(naked)]
 pub extern "C" fn restore_rt() -> ! {
-    core::arch::naked_asm!("mov r7, #173", "svc 0", "udf #0")
+    core::arch::naked_asm!("mov r7, #173", "svc 0")
 }

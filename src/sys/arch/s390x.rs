@@ -110,5 +110,5 @@ pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
 /// Where a signal handler returns to: `rt_sigreturn` (173).
 #[unsafe(naked)]
 pub extern "C" fn restore_rt() -> ! {
-    core::arch::naked_asm!("svc 173", ".word 0")
+    core::arch::naked_asm!("svc 173")
 }

@@ -127,5 +127,5 @@ pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
 /// Where a signal handler returns to: `rt_sigreturn` (173).
 #[unsafe(naked)]
 pub extern "C" fn restore_rt() -> ! {
-    core::arch::naked_asm!("mov eax, 173", "int 0x80", "ud2")
+    core::arch::naked_asm!("mov eax, 173", "int 0x80")
 }
