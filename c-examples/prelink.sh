@@ -22,8 +22,12 @@ if [ -z "$own" ]; then
     echo "prelink: $lib is already prelinked"
     exit 0
 fi
-(cd "$tmp" && ${p}ar x "$lib" $own)
-(cd "$tmp" && ${p}ld -r -o svmq.o $own "$lib")
+# Objects of a standard library built from source (-Zbuild-std) carry embedded LLVM bitcode (.llvmbc),
+# which binutils hands to an LTO plugin of another LLVM version that fails, and the relocatable link then
+# comes out empty: drop those sections (the machine code beside them is what is linked).
+${p}objcopy --remove-section=.llvmbc --remove-section=.llvmcmd "$lib" "$tmp/lib.a"
+(cd "$tmp" && ${p}ar x lib.a $own)
+(cd "$tmp" && ${p}ld -r -o svmq.o $own lib.a)
 ${p}objcopy --wildcard --keep-global-symbol='svmq_*' "$tmp/svmq.o"
 rm -f "$lib.new"
 ${p}ar rcsD "$lib.new" "$tmp/svmq.o"

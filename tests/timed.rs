@@ -548,7 +548,7 @@ fn randomized_timed_c_abi_calls_only_ever_answer_an_errno() {
     dead.remove().unwrap();
     let ids = [live[0].id(), live[1].id(), dead.id(), -1, i32::MAX];
     let lens = [0usize, 1, 8, 64, 8192, 8193, usize::MAX];
-    let types = [0i64, 1, 2, -1, -5, i64::MIN, i64::MAX];
+    let types: [libc::c_long; 6] = [0, 1, 2, -1, libc::c_long::MIN, libc::c_long::MAX];
     let timeouts = [0u64, 1_000, 20_000, 200_000];
     let mut rng = Rng(0x7173_d00d_5eed_0001);
     let mut buf = vec![0u8; 8 + 8192];
@@ -576,7 +576,7 @@ fn randomized_timed_c_abi_calls_only_ever_answer_an_errno() {
                 1 => svmq_recv_timed(id, t, p.cast(), len, std::ptr::null_mut(), flags, timeout),
                 2 => {
                     if !null {
-                        buf[..8].copy_from_slice(&t.to_ne_bytes());
+                        buf[..size_of::<libc::c_long>()].copy_from_slice(&t.to_ne_bytes());
                     }
                     i64::from(svmq_send_raw_timed(id, p.cast(), cap, flags, timeout))
                 }
