@@ -735,7 +735,14 @@ fn bpf(code: u32, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
     libc::sock_filter { code: code as u16, jt, jf, k }
 }
 
-const AUDIT_ARCH: u32 = if cfg!(target_arch = "x86_64") { 0xc000_003e } else { 0xc000_00b7 };
+/// AUDIT_ARCH_* of this target (seccomp_data.arch): x86_64, i386, aarch64.
+const AUDIT_ARCH: u32 = if cfg!(target_arch = "x86_64") {
+    0xc000_003e
+} else if cfg!(target_arch = "x86") {
+    0x4000_0003
+} else {
+    0xc000_00b7
+};
 const LD_ABS_W: u32 = 0x20; // BPF_LD | BPF_W | BPF_ABS
 const JEQ: u32 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
 const JSET: u32 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
