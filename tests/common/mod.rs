@@ -153,15 +153,15 @@ pub fn runner() -> String {
 /// (qemu-user, with its arguments) when one is set; there is no binfmt_misc registration to rely on.
 pub fn target_command(path: &std::path::Path) -> std::process::Command {
     let runner = runner();
-    {
-        let mut words = runner.split_whitespace();
-        if let Some(program) = words.next() {
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
             let mut c = std::process::Command::new(program);
             c.args(words).arg(path);
-            return c;
+            c
         }
+        None => std::process::Command::new(path),
     }
-    std::process::Command::new(path)
 }
 
 /// Directory of this build's examples and binaries: target[/TRIPLE]/PROFILE.
