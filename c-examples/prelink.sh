@@ -27,7 +27,10 @@ fi
 # comes out empty: drop those sections (the machine code beside them is what is linked).
 ${p}objcopy --remove-section=.llvmbc --remove-section=.llvmcmd "$lib" "$tmp/lib.a"
 (cd "$tmp" && ${p}ar x lib.a $own)
-(cd "$tmp" && ${p}ld -r -o svmq.o $own lib.a)
+# Only what the svmq_* functions reach: --gc-sections from those roots drops the rest of every pulled
+# member (under -Zbuild-std, compiler_builtins is one object holding every helper, traps included).
+roots=$(cd "$tmp" && ${p}nm -g --defined-only $own | awk '$3 ~ /^svmq_/ {printf " -u %s", $3}')
+(cd "$tmp" && ${p}ld -r --gc-sections $roots -o svmq.o $own lib.a)
 ${p}objcopy --wildcard --keep-global-symbol='svmq_*' "$tmp/svmq.o"
 rm -f "$lib.new"
 ${p}ar rcsD "$lib.new" "$tmp/svmq.o"
