@@ -17,7 +17,7 @@ late, --delay-us 5000): the receiving process's CPU per round trip, spinning aga
 low-latency receive's targets checked on the medians. Then deterministic figures: user-space instructions per send+receive pair (callgrind), binary
 sizes, and peak stack use of a send and a receive at 8 KiB capacity (examples/stack.rs). And the
 deadline receive's precision, wake-up latency and CPU cost (bench/timed_bench.c; --timed-only runs just
-that, in a few seconds).
+that, in a few seconds; --slow-only just the slow peer, in about 8 minutes).
 """
 import argparse
 import os
@@ -71,7 +71,7 @@ def children_cpu():
 
 def run_one(cmd, count, size, placement, extra=()):
     """One run: (rate, CPU us per round trip of both processes over the whole run, CPU us per round trip of
-    the measuring process's timed loop or None). The harness runs one child at a time, so the growth of
+    the measuring process's timed loop or None, receives that polled in vain or None). The harness runs one child at a time, so the growth of
     RUSAGE_CHILDREN is that run's process tree (every program waits for its peer)."""
     pre, post = PLACEMENTS[placement]
     full = pre + cmd + ["--count", str(count), "--size", str(size)] + post + list(extra)
@@ -82,12 +82,15 @@ def run_one(cmd, count, size, placement, extra=()):
         raise SystemExit(f"{' '.join(full)} failed: {out.stderr}")
     lines = out.stdout.strip().splitlines()
     rate = float(re.fullmatch(r"([0-9.]+) msg/s", lines[-1]).group(1))
-    loop = None
+    loop = vain = None
     for line in lines:
         m = re.match(r"loop cpu: ([0-9.]+) us per", line)
         if m:
             loop = float(m.group(1))
-    return rate, total, loop
+        m = re.match(r"spin: ([0-9]+) of [0-9]+ receives polled in vain", line)
+        if m:
+            vain = int(m.group(1))
+    return rate, total, loop, vain
 
 
 def count_for(name, kind, placement, quick):
@@ -116,7 +119,7 @@ def throughput(args, lines, medians):
                     # Alternate: rotate the order every repetition so no contender always runs first.
                     order = names[rep % len(names):] + names[:rep % len(names)]
                     for n in order:
-                        rate, cpu, _ = run_one(contenders(kind)[n], count_for(n, kind, placement, args.quick), size,
+                        rate, cpu, _, _ = run_one(contenders(kind)[n], count_for(n, kind, placement, args.quick), size,
                                                placement)
                         results[n].append(rate)
                         cpus[n].append(cpu)
@@ -136,30 +139,44 @@ def throughput(args, lines, medians):
 def slow_peer(args, lines, medians):
     """The back-off at work: the peer answers each request 5 ms late, 1000 round trips of 1 KiB. Figures:
     CPU per round trip of the measuring (receiving) process's loop, and the spin variants against the same
-    program blocking."""
+    program blocking. Each rep runs every contender once, in rotated order, so a spin run and its blocking
+    run are neighbours; the verdict is the median over reps of those paired ratios (the CPU of a process
+    woken 1000 times varies by +-10 % from run to run on this VM; pairing cancels the drift). The Rust
+    example also counts the receives that polled in vain: each costs one poll budget (50 us)."""
     count = 100 if args.quick else 1000
+    reps = max(args.reps, 9) if not args.quick else args.reps
     lines.append(f"\n### A slow peer (it answers 5 ms late): {count} round trips of 1 KiB, CPU of the receiving "
-                 "process per round trip (its timed loop: send + receive)\n")
+                 f"process per round trip (its timed loop: send + receive), medians of {reps} runs\n")
     names = ["glibc", "svmq-rust", "svmq-rust-spin", "svmq-c", "svmq-c-spin"]
-    lines.append("| placement | " + " | ".join(names) + " |")
-    lines.append("|---" * (len(names) + 1) + "|")
+    lines.append("| placement | " + " | ".join(names) + " | receives that polled in vain (Rust) |")
+    lines.append("|---" * (len(names) + 2) + "|")
     for placement in ("unpinned", "apart"):
         loops = {n: [] for n in names}
-        for rep in range(args.reps):
+        pairs = {n: [] for n in names if n.endswith("-spin")}
+        vain = []
+        for rep in range(reps):
             order = names[rep % len(names):] + names[:rep % len(names)]
+            this = {}
             for n in order:
-                _, _, loop = run_one(contenders("pingpong")[n], count, 1024, placement, ["--delay-us", "5000"])
+                _, _, loop, v = run_one(contenders("pingpong")[n], count, 1024, placement, ["--delay-us", "5000"])
                 loops[n].append(loop)
+                this[n] = loop
+                if v is not None and n == "svmq-rust-spin":
+                    vain.append(v)
+            for n in pairs:
+                pairs[n].append(this[n] / this[n[:-len("-spin")]])
         cells = []
         for n in names:
             med = statistics.median(loops[n])
             cell = f"{med:.2f} us"
-            if n.endswith("-spin"):
-                block = statistics.median(loops[n[:-len("-spin")]])
-                medians[("slow", placement, n)] = med / block
-                cell += f" ({(med / block - 1) * 100:+.1f}% vs blocking)"
+            if n in pairs:
+                r = statistics.median(pairs[n])
+                medians[("slow", placement, n)] = r
+                cell += f" ({(r - 1) * 100:+.1f}% vs blocking, paired; range {(min(pairs[n]) - 1) * 100:+.0f}% .. " \
+                        f"{(max(pairs[n]) - 1) * 100:+.0f}%)"
             cells.append(cell)
-        lines.append(f"| {TITLES[placement].split(' (')[0]} | " + " | ".join(cells) + " |")
+        v = f"{statistics.median(vain):.0f} of {count} (max {max(vain)})" if vain else "-"
+        lines.append(f"| {TITLES[placement].split(' (')[0]} | " + " | ".join(cells) + f" | {v} |")
         print(lines[-1], flush=True)
 
 
@@ -281,6 +298,7 @@ def main():
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-static", action="store_true", help="no callgrind, stack or size figures")
     ap.add_argument("--timed-only", action="store_true", help="only the deadline receive's figures")
+    ap.add_argument("--slow-only", action="store_true", help="only the slow peer's figures (a few minutes)")
     ap.add_argument("--timed-waits", type=int, default=100, help="5 ms waits for the precision figures")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -288,7 +306,10 @@ def main():
              f"Linux {platform.release()}; {args.reps} repetitions per cell, contenders alternating. "
              "Cells: median / best, (median ratio to glibc)."]
     medians = {}
-    if args.timed_only:
+    if args.slow_only:
+        lines[0] += f" Load average {os.getloadavg()[0]:.1f}."
+        slow_peer(args, lines, medians)
+    elif args.timed_only:
         lines[0] = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs ({cpu}), " \
                    f"Linux {platform.release()}, load average {os.getloadavg()[0]:.1f}."
         timed_figures(lines, args.timed_waits)
@@ -298,7 +319,7 @@ def main():
             slow_peer(args, lines, medians)
             targets(lines, medians)
         timed_figures(lines, args.timed_waits)
-    if not args.timed_only and not args.skip_static:
+    if not args.timed_only and not args.slow_only and not args.skip_static:
         static_figures(lines)
     text = "\n".join(lines) + "\n"
     print(text)
