@@ -215,7 +215,7 @@ fn bad_arguments_name_the_argument_and_exit_2() {
     let max = MsgType::MAX.get();
     for (args, want) in [
         (&[][..], "svmq: missing COMMAND (svmq help lists them)\n".to_owned()),
-        (&["frobnicate"], "svmq: invalid command 'frobnicate': must be one of svmq help\n".into()),
+        (&["frobnicate"], "svmq: invalid command 'frobnicate': must be one of ls, mk, rm, stat, set, send, recv, peek, dump, restore, help (svmq help)\n".into()),
         (&["ls", "-x"], "svmq: ls: unexpected argument '-x'\nusage: svmq ls [-l | -u] [--json]\n".into()),
         (&["rm"], "svmq: rm: missing ID, -k KEY or --all\nusage: svmq rm ID... | -k KEY | --all\n".into()),
         (&["rm", "notanumber"], "svmq: rm: invalid id 'notanumber': must be 0..2147483647\n".into()),
@@ -234,7 +234,7 @@ fn bad_arguments_name_the_argument_and_exit_2() {
         (&["set", "1"], "svmq: set: missing --mode, --uid, --gid or --qbytes\nusage: svmq set ID [--mode M] [--uid U] [--gid G] [--qbytes N]\n".into()),
         (&["peek", "1", "-1"], "svmq: peek: unexpected argument '-1'\nusage: svmq peek ID [INDEX] [--type]\n".into()),
         (&["dump"], "svmq: dump: missing IDs or --all (one of them)\nusage: svmq dump ID... | --all [-o FILE]\n".into()),
-        (&["help", "nope"], "svmq: help: invalid command 'nope': must be a command of svmq help\n".into()),
+        (&["help", "nope"], "svmq: help: invalid command 'nope': must be one of ls, mk, rm, stat, set, send, recv, peek, dump, restore, help (svmq help)\n".into()),
     ] {
         assert_eq!(fails(args, 2), want, "svmq {args:?}");
     }

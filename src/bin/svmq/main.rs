@@ -66,6 +66,8 @@ pub enum Why {
 pub enum Must {
     Text(&'static str),
     Range(i64, i64),
+    /// One of the tool's commands (listed from `COMMANDS`).
+    Command,
 }
 
 /// A bad command line: `svmq: CMD: ...`, exit status 2.
@@ -157,10 +159,7 @@ fn run(args: &rt::Args, out: &mut Out) -> Res {
             let topic = rest.next();
             let found = topic.and_then(|t| COMMANDS.get(word(t, &COMMANDS.map(|c| c.0))));
             if topic.is_some() && found.is_none() {
-                return Err(bad(
-                    "help",
-                    Bad::Invalid("command", topic.unwrap_or(b""), Must::Text("a command of svmq help")),
-                ));
+                return Err(bad("help", Bad::Invalid("command", topic.unwrap_or(b""), Must::Command)));
             }
             usage(out, found.map(|c| c.0));
             Ok(())
@@ -169,7 +168,7 @@ fn run(args: &rt::Args, out: &mut Out) -> Res {
             out.put("svmq ").put(env!("CARGO_PKG_VERSION")).put("\n");
             Ok(())
         }
-        _ => Err(bad("", Bad::Invalid("command", cmd, Must::Text("one of svmq help")))),
+        _ => Err(bad("", Bad::Invalid("command", cmd, Must::Command))),
     }
 }
 
@@ -950,6 +949,13 @@ pub fn bad(cmd: &'static str, b: Bad) -> Fail {
             match must {
                 Must::Text(t) => err.put(t),
                 Must::Range(lo, hi) => err.int(lo).put("..").int(hi),
+                Must::Command => {
+                    err.put("one of ");
+                    for (i, c) in COMMANDS.iter().enumerate() {
+                        err.put(if i == 0 { "" } else { ", " }).put(c.0);
+                    }
+                    err.put(" (svmq help)")
+                }
             };
             false
         }
