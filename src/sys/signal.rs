@@ -90,6 +90,10 @@ pub const SIG_IGN: usize = 1;
 /// `SA_RESTART`: restartable system calls interrupted by this handler are restarted (msgsnd/msgrcv
 /// never are).
 pub const SA_RESTART: c_ulong = 0x1000_0000;
+/// `SA_SIGINFO` (4 on every supported architecture): the kernel builds the rt signal frame, the one that
+/// `rt_sigreturn`, and so every restorer in `arch`, unwinds. Without it, i686, armv7 and s390x build the
+/// old frame, which only the old `sigreturn` unwinds.
+pub const SA_SIGINFO: c_ulong = 4;
 /// `CLOCK_MONOTONIC`.
 pub const CLOCK_MONOTONIC: c_int = 1;
 /// `TIMER_ABSTIME`: `timer_settime`'s value is an absolute time.
@@ -164,14 +168,15 @@ const _: () = {
 };
 
 /// Our handler: does nothing. Its only effect is that a blocked `msgrcv`/`msgsnd` returns `EINTR`.
-extern "C" fn on_timer_signal(_sig: c_int) {}
+extern "C" fn on_timer_signal(_sig: c_int, _info: *mut core::ffi::c_void, _context: *mut core::ffi::c_void) {}
 
-/// The disposition svmq installs on its timeout signal: the empty handler, `SA_RESTART` (so that the
-/// signal, should it land in another restartable call, is invisible there), our restorer.
+/// The disposition svmq installs on its timeout signal: the empty handler, `SA_SIGINFO` (the rt frame its
+/// restorer unwinds), `SA_RESTART` (so that the signal, should it land in another restartable call, is
+/// invisible there), our restorer.
 pub fn timer_action() -> KSigaction {
     KSigaction {
         handler: on_timer_signal as *const () as usize,
-        flags: SA_RESTART | arch::SA_RESTORER,
+        flags: SA_SIGINFO | SA_RESTART | arch::SA_RESTORER,
         #[cfg(not(target_arch = "riscv64"))]
         restorer: arch::RESTORER.map_or(0, |f| f as usize),
         mask: SigSet::default(),

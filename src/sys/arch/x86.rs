@@ -119,9 +119,16 @@ macro_rules! svmq_entry {
     };
 }
 
-/// No `SA_RESTORER`: the kernel returns from a signal handler through the vDSO's
-/// `__kernel_rt_sigreturn` (measured: a restorer of our own here crashed on return under the x86_64
-/// kernel's compat layer, with eip and esp 0).
-pub const SA_RESTORER: core::ffi::c_ulong = 0;
-/// No restorer to install.
-pub const RESTORER: Option<extern "C" fn() -> !> = None;
+/// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer` (without it, through the
+/// vDSO, which a process may lack).
+pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
+/// The `sa_restorer` svmq installs with its timeout signal's handler.
+pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+
+/// Where a signal handler returns to: `rt_sigreturn` (173), for the rt frame that `SA_SIGINFO` asks for.
+/// (Without `SA_SIGINFO` the kernel builds the old frame, which only `sigreturn` (119) unwinds: this
+/// restorer then returned to eip 0.)
+#[unsafe(naked)]
+pub extern "C" fn restore_rt() -> ! {
+    core::arch::naked_asm!("mov eax, 173", "int 0x80")
+}
