@@ -31,6 +31,14 @@ ${p}objcopy --remove-section=.llvmbc --remove-section=.llvmcmd "$lib" "$tmp/lib.
 # member (under -Zbuild-std, compiler_builtins is one object holding every helper, traps included).
 roots=$(cd "$tmp" && ${p}nm -g --defined-only $own | awk '$3 ~ /^svmq_/ {printf " -u %s", $3}')
 (cd "$tmp" && ${p}ld -r --gc-sections $roots -o svmq.o $own lib.a)
+# ARM EHABI (armv7): the unwind index entries of the compact model name their personality routine
+# __aeabi_unwind_cpp_pr0/1 only through an R_ARM_NONE marker, which makes a final link pull in libgcc's
+# unwinder; the unwinder itself reaches the routine by the entry's index. Nothing in svmq unwinds
+# (panic = "abort", nounwind C functions), so the marker is resolved here, to a symbol that becomes
+# local below: the tables stay (debuggers and backtrace() still walk through svmq) and the archive
+# needs no unwinder (the freestanding example links without libgcc).
+ehabi=$(${p}nm -u "$tmp/svmq.o" | awk '$2 ~ /^__aeabi_unwind_cpp_pr[0-2]$/ {printf " --defsym=%s=0", $2}')
+[ -z "$ehabi" ] || (cd "$tmp" && ${p}ld -r --gc-sections $roots $ehabi -o svmq.o $own lib.a)
 ${p}objcopy --wildcard --keep-global-symbol='svmq_*' "$tmp/svmq.o"
 rm -f "$lib.new"
 ${p}ar rcsD "$lib.new" "$tmp/svmq.o"
