@@ -12,6 +12,9 @@ CI_TARGETS="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu i686-unknown-linu
 CI_TEST_TARGETS=""
 # The other four build (library and layouts) but their suites have not been run to the end under qemu.
 
+# The runner of emulated targets whose test harnesses re-execute themselves (-Zbuild-std): see there.
+QEMU_RUN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/qemu-run
+
 target_env() {
     local t=$1 up
     up=$(echo "$t" | tr 'a-z-' 'A-Z_')
@@ -20,8 +23,8 @@ target_env() {
         x86_64-unknown-linux-gnu)      CROSS=;                     RUNNER=;;
         aarch64-unknown-linux-gnu)     CROSS=aarch64-linux-gnu-;   RUNNER=qemu-aarch64;;
         i686-unknown-linux-gnu)        CROSS=i686-linux-gnu-;      RUNNER=;;   # the x86_64 kernel runs it
-        armv7-unknown-linux-gnueabihf) CROSS=arm-linux-gnueabihf-; RUNNER=qemu-arm;;
-        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="qemu-riscv64 -L /usr/riscv64-linux-gnu";;
+        armv7-unknown-linux-gnueabihf) CROSS=arm-linux-gnueabihf-; RUNNER="$QEMU_RUN qemu-arm --";;
+        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="$QEMU_RUN qemu-riscv64 -L /usr/riscv64-linux-gnu --";;
         powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="qemu-ppc -L /usr/powerpc-linux-gnu";;
         s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="qemu-s390x -L /usr/s390x-linux-gnu";;
         *) echo "unsupported target $t (supported: $ALL_TARGETS)" >&2; return 1;;
