@@ -563,11 +563,7 @@ fn in_private_mount(script: &str, passwd: &[u8]) -> Option<String> {
     let fake = dir.path("passwd");
     std::fs::write(&fake, passwd).unwrap();
     let bin = env!("CARGO_BIN_EXE_svmq");
-    let runner = if cfg!(target_arch = "aarch64") {
-        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let runner = common::runner();
     let full = format!("set -e; S='{runner} {bin}'; mount --bind '{}' /etc/passwd; {script}", fake.display());
     let out = Command::new("unshare").args(["--mount", "--ipc", "sh", "-c", &full]).env("LC_ALL", "C").output().ok();
     let out = common::require("unshare --mount --ipc (root)", out)?;
