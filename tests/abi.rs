@@ -203,3 +203,29 @@ fn signal_and_timer_layouts_match_libc() {
     assert_eq!(nr::GETTID as libc::c_long, libc::SYS_gettid);
     assert_eq!(nr::RT_SIGRETURN as libc::c_long, libc::SYS_rt_sigreturn);
 }
+
+#[test]
+fn rt_sigaction_writes_no_more_than_the_kernel_struct() {
+    // The kernel writes exactly its struct sigaction (KSigaction) as the old action. qemu-user 7.2's
+    // riscv64 emulation writes 32 bytes, an sa_restorer the riscv64 kernel does not have included: svmq's
+    // buffers have room for that (sys::signal::rt_sigaction); here it is measured and named.
+    use svmq::sys::signal::KSigaction;
+    const FILL: u8 = 0xa5;
+    let size = size_of::<KSigaction>();
+    let mut buf = [FILL; 64];
+    // SAFETY: reading SIGUSR2's disposition into a 64-byte buffer, larger than any struct sigaction.
+    let r =
+        unsafe { libc::syscall(libc::SYS_rt_sigaction, libc::SIGUSR2, std::ptr::null::<u8>(), buf.as_mut_ptr(), 8) };
+    assert_eq!(r, 0);
+    let written = buf.iter().rposition(|&b| b != FILL).map_or(0, |i| i + 1);
+    // The default disposition is all zeros (SIG_DFL, no flags, empty mask): every written byte shows.
+    if written > size && common::under_emulation() {
+        common::note(&format!(
+            "{} emulator: rt_sigaction wrote {written} bytes of the old action, the kernel's struct sigaction \
+             is {size} (qemu's has an sa_restorer, the mask 8 bytes later); svmq's buffers have room for it",
+            common::TARGET
+        ));
+    } else {
+        assert_eq!(written, size, "the old action's bytes, all zero for SIG_DFL");
+    }
+}

@@ -188,15 +188,35 @@ pub fn is_timer_action(action: &KSigaction) -> bool {
     action.handler == on_timer_signal as *const () as usize
 }
 
+/// What [`rt_sigaction`] hands the kernel: the kernel's struct, then one more mask the kernel never
+/// touches. qemu-user (7.2) emulates riscv64's `struct sigaction` with an `sa_restorer` the riscv64
+/// kernel lacks (32 bytes, the mask at offset 24, not 16): it writes 8 bytes past a kernel-sized old
+/// action and reads the new action's mask from there. The slack keeps that write inside our buffer and
+/// holds a copy of the mask for that read. tests/abi.rs detects the emulator's size and says so.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct SigactionBuf {
+    action: KSigaction,
+    slack: SigSet,
+}
+
 /// `rt_sigaction(sig, act, oldact, 8)`: reads and/or sets a signal's disposition.
 #[inline]
 pub fn rt_sigaction(sig: c_int, act: Option<&KSigaction>, old: Option<&mut KSigaction>) -> Result<(), Errno> {
-    let act = act.map_or(0, |a| a as *const KSigaction as usize);
-    let old = old.map_or(0, |o| o as *mut KSigaction as usize);
-    // SAFETY: act (or NULL) is a live KSigaction the kernel only reads; old (or NULL) an exclusive one it
-    // writes plain integers into; both have the kernel's layout (asserted above), sigsetsize is 8.
-    let ret = unsafe { arch::syscall4(arch::nr::RT_SIGACTION, sig as isize as usize, act, old, size_of::<SigSet>()) };
-    decode(ret).map(|_| ())
+    let new = act.map(|a| SigactionBuf { action: *a, slack: a.mask });
+    let mut prev = SigactionBuf::default();
+    let act_ptr = new.as_ref().map_or(0, |b| b as *const SigactionBuf as usize);
+    let old_ptr = if old.is_some() { &mut prev as *mut SigactionBuf as usize } else { 0 };
+    // SAFETY: act_ptr (or NULL) is a live SigactionBuf the kernel only reads; old_ptr (or NULL) an
+    // exclusive one it writes plain integers into; both start with the kernel's layout (asserted above)
+    // and are larger than it; sigsetsize is 8.
+    let ret =
+        unsafe { arch::syscall4(arch::nr::RT_SIGACTION, sig as isize as usize, act_ptr, old_ptr, size_of::<SigSet>()) };
+    decode(ret)?;
+    if let Some(old) = old {
+        *old = prev.action;
+    }
+    Ok(())
 }
 
 /// `rt_sigprocmask(SIG_BLOCK, NULL, &old, 8)`: the calling thread's signal mask, unchanged.
