@@ -24,7 +24,12 @@ target_env() {
         aarch64-unknown-linux-gnu)     CROSS=aarch64-linux-gnu-;   RUNNER=qemu-aarch64;;
         i686-unknown-linux-gnu)        CROSS=i686-linux-gnu-;      RUNNER=;;   # the x86_64 kernel runs it
         armv7-unknown-linux-gnueabihf) CROSS=arm-linux-gnueabihf-; RUNNER="$QEMU_RUN qemu-arm --";;
-        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="$QEMU_RUN qemu-riscv64 -L /usr/riscv64-linux-gnu --";;
+        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="$QEMU_RUN qemu-riscv64 --"
+            # Static Rust test binaries: Debian has no riscv64 libc to run dynamic ones with here, and
+            # qemu's sysroot (-L, QEMU_LD_PREFIX) also answers for "/" (stat("/") gives the sysroot's
+            # inode there, so ftok("/") differs from the real one that Python and glibc compute).
+            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
+            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
         powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="qemu-ppc -L /usr/powerpc-linux-gnu";;
         s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="qemu-s390x -L /usr/s390x-linux-gnu";;
         *) echo "unsupported target $t (supported: $ALL_TARGETS)" >&2; return 1;;
