@@ -30,8 +30,14 @@ target_env() {
             # inode there, so ftok("/") differs from the real one that Python and glibc compute).
             export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
             export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
-        powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="qemu-ppc -L /usr/powerpc-linux-gnu";;
-        s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="qemu-s390x -L /usr/s390x-linux-gnu";;
+        powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="$QEMU_RUN qemu-ppc --"
+            # Static test binaries and no sysroot, as riscv64 (same reason: -L answers for "/").
+            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
+            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
+        s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="$QEMU_RUN qemu-s390x --"
+            # Static test binaries and no sysroot, as riscv64 (same reason: -L answers for "/").
+            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
+            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
         *) echo "unsupported target $t (supported: $ALL_TARGETS)" >&2; return 1;;
     esac
     if [ "$t" != "$HOST_TARGET" ]; then

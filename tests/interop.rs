@@ -280,7 +280,7 @@ fn same_status(peer: &Path, q: &Queue, big: i64) {
     q.send(&Message::<8>::new(MsgType::new(big).unwrap(), b"abcde").unwrap()).unwrap();
     q.send(&Message::<8>::new(MsgType::new(2).unwrap(), b"xyz").unwrap()).unwrap();
     q.recv::<8>(Select::Exactly(MsgType::new(2).unwrap())).unwrap();
-    let g = glibc_stat(peer, q);
+    let mut g = glibc_stat(peer, q);
     let s = q.stat().unwrap();
     let ours: BTreeMap<String, i64> = [
         ("key", i64::from(s.key.raw())),
@@ -302,6 +302,21 @@ fn same_status(peer: &Path, q: &Queue, big: i64) {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
+    let mut ours = ours;
+    if cfg!(target_arch = "s390x") {
+        // glibc's s390x ipc_perm has no __pad1 before __seq (tests/abi.rs): its __seq is the kernel's
+        // __pad1, so glibc and svmq cannot agree on seq there. Compared with svmq's reading of the id.
+        let (theirs, mine) = (g.remove("seq").unwrap(), ours.remove("seq").unwrap());
+        let seq = i64::from(common::kstat(q).unwrap().seq);
+        if common::kernel_view(q.id(), q.stat().unwrap()) != q.stat().unwrap() {
+            // Under qemu, whose msgctl writes seq at 24 (tests/common/qemu_msgctl.rs), glibc reads it right.
+            assert_eq!(seq, theirs, "seq where qemu wrote it");
+        }
+        note(&format!(
+            "s390x: glibc's ipc_perm.__seq is the kernel's __pad1: seq not compared with glibc's \
+                       (glibc {theirs}, svmq {mine}, svmq as the kernel wrote it {seq})"
+        ));
+    }
     assert_eq!(ours, g, "field by field");
     assert_eq!((s.qnum, s.cbytes), (1, 5));
 }
@@ -367,7 +382,7 @@ fn ipcmk_queue_is_usable_and_ipcs_agrees_with_svmq() {
     let q = Guard(ipcmk("0640"));
     q.send(&Message::<16>::new(MsgType::new(3).unwrap(), b"util-linux").unwrap()).unwrap();
     q.send(&Message::<16>::new(MsgType::new(4).unwrap(), b"!").unwrap()).unwrap();
-    let st = q.stat().unwrap();
+    let st = common::kstat(&q).unwrap();
     let row = ipcs_row(&q).expect("ipcs -q lists the queue");
     assert_eq!(row[0], format!("0x{:08x}", st.key.as_u32()), "key");
     assert_eq!(row[1], q.id().to_string(), "msqid");

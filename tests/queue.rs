@@ -29,7 +29,7 @@ fn create_then_open_finds_the_same_queue() {
     let (g, key) = Guard::keyed(0o640);
     assert_eq!(Queue::open(key).unwrap(), g.0);
     assert_eq!(Queue::create(key, 0o600).unwrap(), g.0, "IPC_CREAT on an existing key opens it");
-    let st = g.stat().unwrap();
+    let st = common::kstat(&g).unwrap();
     assert_eq!(st.key, key);
     assert_eq!(st.mode, 0o640, "an existing queue keeps its mode");
 }
@@ -272,7 +272,7 @@ fn removed_id_is_einval_everywhere() {
 fn status_tracks_sends_receives_pids_and_times() {
     let q = Guard::private();
     let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
-    let st = q.stat().unwrap();
+    let st = common::kstat(&q).unwrap();
     assert_eq!((st.qnum, st.cbytes, st.stime, st.rtime, st.lspid, st.lrpid), (0, 0, 0, 0, 0, 0));
     // SAFETY: geteuid/getegid cannot fail.
     let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
@@ -281,30 +281,15 @@ fn status_tracks_sends_receives_pids_and_times() {
     assert_eq!(st.qbytes, u64::from(read_proc("msgmnb")));
     send(&q, 1, b"12345");
     send(&q, 2, b"678");
-    let st = q.stat().unwrap();
+    let st = common::kstat(&q).unwrap();
     let pid = std::process::id() as i32;
     assert_eq!((st.qnum, st.cbytes, st.lspid, st.lrpid), (2, 8, pid, 0));
     assert!(st.stime >= before && st.rtime == 0);
     q.recv::<8>(Select::Any).unwrap();
-    let st = q.stat().unwrap();
+    let st = common::kstat(&q).unwrap();
     assert_eq!((st.qnum, st.cbytes), (1, 3));
-    assert_eq!(lrpid(&q, st.lrpid), pid);
+    assert_eq!(st.lrpid, pid);
     assert!(st.rtime >= before);
-}
-
-/// `msg_lrpid`, adapting (loudly) to qemu-user, which writes `msg_lspid`/`msg_lrpid` as 8-byte longs
-/// (its `target_msqid_ds`), so that the receiver's pid lands at offset 104 instead of the kernel's 100.
-fn lrpid(q: &Queue, reported: i32) -> i32 {
-    let mut ds = svmq::sys::abi::Msqid64Ds::default();
-    svmq::sys::msgctl_stat(q.id(), svmq::sys::StatCmd::IpcStat, &mut ds).unwrap();
-    if reported == 0 && ds.unused4 != 0 && common::under_emulation() {
-        common::note(
-            "qemu-user layout difference: msg_lrpid is at offset 104 (8-byte long), not 100 as in the \
-             kernel ABI; checked there. On a real kernel Status::lrpid is read at 100.",
-        );
-        return ds.unused4 as i32;
-    }
-    reported
 }
 
 #[test]
@@ -318,16 +303,16 @@ fn pids_of_another_process_are_recorded() {
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
     assert_eq!(common::wait(child), 0);
-    assert_eq!(q.stat().unwrap().lspid, child);
+    assert_eq!(common::kstat(&q).unwrap().lspid, child);
 }
 
 #[test]
 fn settings_round_trip_and_validation() {
     let q = Guard::private();
-    let st = q.stat().unwrap();
+    let st = common::kstat(&q).unwrap();
     let want = Settings { uid: 1234, gid: 5678, mode: 0o604, qbytes: st.qbytes / 2 };
-    q.set(&want).unwrap();
-    let got = q.stat().unwrap();
+    common::kset(&q, &want).unwrap();
+    let got = common::kstat(&q).unwrap();
     assert_eq!(got.settings(), want);
     assert_eq!((got.cuid, got.cgid), (st.cuid, st.cgid), "the creator does not change");
     assert!(got.ctime >= st.ctime);
@@ -346,11 +331,11 @@ fn settings_round_trip_and_validation() {
         Err(Errno::PERM) => {}
         Ok(()) => {
             assert_eq!(q.stat().unwrap().qbytes, i32::MAX as u64);
-            q.set(&want).unwrap();
+            common::kset(&q, &want).unwrap();
         }
         other => panic!("qbytes i32::MAX: {other:?}"),
     }
-    assert_eq!(q.stat().unwrap().settings(), want, "a rejected set changes nothing");
+    assert_eq!(common::kstat(&q).unwrap().settings(), want, "a rejected set changes nothing");
 }
 
 #[test]
@@ -406,6 +391,7 @@ fn enumeration_finds_our_queue_with_its_status() {
     let mut it = svmq::queues().unwrap();
     let found = it.by_ref().find(|(found, _)| *found == q.0);
     let (_, st) = found.expect("our queue is enumerated");
+    let st = common::kernel_view(q.id(), st);
     assert_eq!((st.key, st.mode, st.qnum, st.cbytes), (key, 0o640, 1, 3));
     if it.command() == svmq::StatCommand::Stat {
         common::note("MSG_STAT_ANY is not supported here (kernel < 4.17 or qemu-user); enumerated with MSG_STAT");

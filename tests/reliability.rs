@@ -448,7 +448,7 @@ fn permission_matrix_as_another_user() {
                 "mode {mode:o}, {} (stat, send, recv, set, remove)",
                 if group { "group" } else { "other" }
             );
-            assert_eq!(q.stat().unwrap().mode, mode, "settings unchanged by the non-owner");
+            assert_eq!(common::kstat(&q).unwrap().mode, mode, "settings unchanged by the non-owner");
             checked += 5;
         }
     }
@@ -458,14 +458,14 @@ fn permission_matrix_as_another_user() {
 #[test]
 fn unprivileged_owner_cannot_raise_qbytes_above_msgmnb() {
     let q = Guard::private();
-    let mut s = q.stat().unwrap().settings();
+    let mut s = common::kstat(&q).unwrap().settings();
     s.uid = 65534;
     s.gid = 65534;
-    q.set(&s).unwrap();
+    common::kset(&q, &s).unwrap();
     let qq = q.0;
     let msgmnb = u64::from(read_proc("msgmnb"));
     let status = as_nobody(move || {
-        let cur = qq.stat().unwrap().settings();
+        let cur = common::kstat(&qq).unwrap().settings();
         let up = qq.set(&Settings { qbytes: msgmnb + 1, ..cur });
         let down = qq.set(&Settings { qbytes: msgmnb / 2, ..cur });
         match (up, down) {

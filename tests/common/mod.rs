@@ -2,6 +2,10 @@
 //! code in a child process as another user.
 #![allow(dead_code)]
 
+pub mod qemu_msgctl;
+#[allow(unused_imports)] // not every test file uses them
+pub use qemu_msgctl::{kernel_view, kset, kstat};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use svmq::{Errno, Key, Queue};
 
