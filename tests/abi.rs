@@ -9,10 +9,17 @@ use svmq::sys::abi::{Ipc64Perm, MsgInfo, Msqid64Ds, StatBuf};
 use svmq::sys::arch;
 use svmq::sys::raw::nr;
 
+/// The offsets of libc's `ipc_perm.__key` and `__seq`. The libc crate keeps both private on powerpc, where
+/// glibc has them first and right after the 32-bit `mode` (powerpc/bits/ipc-perm.h).
+#[cfg(target_arch = "powerpc")]
+const LIBC_KEY_SEQ: (usize, usize) = (0, offset_of!(libc::ipc_perm, mode) + size_of::<libc::mode_t>());
+#[cfg(not(target_arch = "powerpc"))]
+const LIBC_KEY_SEQ: (usize, usize) = (offset_of!(libc::ipc_perm, __key), offset_of!(libc::ipc_perm, __seq));
+
 #[test]
 fn ipc64_perm_matches_libc_ipc_perm() {
     assert_eq!(size_of::<Ipc64Perm>(), size_of::<libc::ipc_perm>());
-    assert_eq!(offset_of!(Ipc64Perm, key), offset_of!(libc::ipc_perm, __key));
+    assert_eq!(offset_of!(Ipc64Perm, key), LIBC_KEY_SEQ.0);
     assert_eq!(offset_of!(Ipc64Perm, uid), offset_of!(libc::ipc_perm, uid));
     assert_eq!(offset_of!(Ipc64Perm, gid), offset_of!(libc::ipc_perm, gid));
     assert_eq!(offset_of!(Ipc64Perm, cuid), offset_of!(libc::ipc_perm, cuid));
@@ -22,9 +29,9 @@ fn ipc64_perm_matches_libc_ipc_perm() {
         // The kernel's s390x ipc64_perm has a 16-bit __pad1 before the 16-bit seq (asm/ipcbuf.h: seq at
         // 26); glibc's ipc_perm (and the libc crate's) drops that pad, so its __seq sits on the kernel's
         // __pad1, at 24. svmq follows the kernel.
-        assert_eq!(offset_of!(Ipc64Perm, seq), offset_of!(libc::ipc_perm, __seq) + 2);
+        assert_eq!(offset_of!(Ipc64Perm, seq), LIBC_KEY_SEQ.1 + 2);
     } else {
-        assert_eq!(offset_of!(Ipc64Perm, seq), offset_of!(libc::ipc_perm, __seq));
+        assert_eq!(offset_of!(Ipc64Perm, seq), LIBC_KEY_SEQ.1);
     }
 }
 
