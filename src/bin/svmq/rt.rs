@@ -101,10 +101,14 @@ fn guard_std_fds() {
 fn block_sigpipe() {
     const SIG_BLOCK: usize = 0;
     const SIGPIPE: u32 = 13;
-    let set: u64 = 1 << (SIGPIPE - 1);
+    // The kernel's sigset_t is 64 bits as unsigned long words (signal n is bit (n-1) % BITS of word
+    // (n-1) / BITS): on a 32-bit big-endian target a u64 would put SIGPIPE's bit in the wrong word.
+    type Word = core::ffi::c_ulong;
+    let mut set = [0 as Word; 64 / Word::BITS as usize];
+    set[((SIGPIPE - 1) / Word::BITS) as usize] = 1 << ((SIGPIPE - 1) % Word::BITS);
     // SAFETY: set is a live 8-byte sigset_t (the kernel's size on every Linux target the tool builds
     // for); no old set is asked for.
-    unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, &set as *const u64 as usize, 0, 8) };
+    unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, set.as_ptr() as usize, 0, 8) };
 }
 
 fn decode(ret: usize) -> Result<usize, i32> {
