@@ -4,7 +4,11 @@
  * messages, the child receives them all (as examples/stream.rs); the last line is "<messages/s> msg/s".
  * For the benchmark harness: --pin A,B puts this process on CPU A and the peer on CPU B; --delay-us D makes
  * the peer answer each request D microseconds late (a slow peer); before the last line, "loop cpu: X us per
- * round trip (this process)" is the CPU time of the timed loop in the measuring process only. */
+ * round trip (this process)" is the CPU time of the timed loop in the measuring process only. --ab measures
+ * the adaptive receive against a blocking one inside one run: the measuring process's receives alternate
+ * between svmq_recv_raw (even round trips) and svmq_recv_raw_spin with its own state (odd ones), each
+ * receive's CPU time read from CLOCK_THREAD_CPUTIME_ID around it; before the last line,
+ * "ab: blocking B us, spin S us of CPU per receive (NB / NS)". */
 #define _GNU_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include "demo.h"
@@ -45,6 +49,13 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of the calling thread, in ns. */
+static long long thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static int64_t receive(int32_t id, struct frame *f, long mtype, int32_t flags, svmq_spin_t *spin) {
     return spin ? svmq_recv_raw_spin(id, f, MAXSZ, mtype, flags, spin) : svmq_recv_raw(id, f, MAXSZ, mtype, flags);
 }
@@ -63,6 +74,10 @@ int main(int argc, char **argv) {
         spin = &spin_state;
     }
     int stream = demo_switch(argc, argv, "--stream");
+    int ab = demo_switch(argc, argv, "--ab") && !stream;
+    svmq_spin_t ab_spin;
+    svmq_spin_init(&ab_spin, SVMQ_SPIN_DEFAULT_NS);
+    long long ab_cpu[2] = { 0, 0 };
     int cpu_a = -1, cpu_b = -1;
     if (demo_switch(argc, argv, "--pin") && sscanf(demo_flag(argc, argv, "--pin", ""), "%d,%d", &cpu_a, &cpu_b) != 2) {
         fprintf(stderr, "--pin A,B\n");
@@ -108,7 +123,14 @@ int main(int argc, char **argv) {
         f.mtype = 1;
         int32_t r = svmq_send_raw(id, &f, (size_t)size, 0);
         if (r < 0) { svmq_remove(id); demo_die("msgsnd", r); }
-        int64_t n = receive(id, &f, 2, 0, spin);
+        int64_t n;
+        if (ab) {
+            long long c = thread_cpu_ns();
+            n = receive(id, &f, 2, 0, i % 2 ? &ab_spin : NULL);
+            ab_cpu[i % 2] += thread_cpu_ns() - c;
+        } else {
+            n = receive(id, &f, 2, 0, spin);
+        }
         if (n != size) { svmq_remove(id); demo_die("msgrcv", n < 0 ? n : -5); }
     }
     double secs = now() - t0;
@@ -126,6 +148,11 @@ int main(int argc, char **argv) {
                count, size, secs, secs * 1e6 / (double)count);
     }
     printf("loop cpu: %.2f us per round trip (this process)\n", cpu * 1e6 / (double)count);
+    if (ab) {
+        long nb = (count + 1) / 2, ns = count / 2;
+        printf("ab: blocking %.2f us, spin %.2f us of CPU per receive (%ld / %ld)\n", (double)ab_cpu[0] / 1e3 / (double)nb,
+               (double)ab_cpu[1] / 1e3 / (double)(ns > 0 ? ns : 1), nb, ns);
+    }
     printf("%.0f msg/s\n", (double)count / secs);
     return 0;
 }

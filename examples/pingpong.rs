@@ -7,14 +7,15 @@
 //! CPU B; `--delay-us D` makes the peer answer each request D microseconds late (a slow peer); before the
 //! last line, `loop cpu: X us per round trip (this process)` is the CPU time of the timed loop in the
 //! measuring process only, and with `--spin`, `spin: M of N receives polled in vain, H hits` (the
-//! receives whose polling ran out of budget before blocking, and the confirmed hits).
+//! receives whose polling ran out of budget before blocking, and the confirmed hits). `--ab` measures the
+//! adaptive receive against a blocking one inside one run (see `ab`).
 //!
 //! Messages go through [`svmq::Frame`]s, the zero-copy path: each side reuses one frame, and the kernel
 //! copies straight into and out of it.
 
 mod common;
 
-use common::{cpu_seconds, cpu_seconds_self, die, flag, pin_to, spawn_peer, switch};
+use common::{cpu_seconds, cpu_seconds_self, die, flag, pin_to, spawn_peer, switch, thread_cpu_ns};
 use std::time::{Duration, Instant};
 use svmq::{Frame, MsgType, Queue, RecvFlags, Select, SendFlags, Spin};
 
@@ -60,6 +61,46 @@ fn peer(q: Queue, spin: bool, delay: Duration) {
     }
 }
 
+/// `--ab`: the cost of the adaptive receive against a blocking one, measured within one run so that both
+/// meet the same machine: the measuring process's receives alternate between a blocking `msgrcv` (even
+/// round trips) and the adaptive receive with its own `Spin` (odd ones), and each receive's CPU time is
+/// read from `CLOCK_THREAD_CPUTIME_ID` around it. Prints `ab: blocking B us, spin S us of CPU per receive
+/// (N each), M polled in vain` before the rate.
+fn ab(q: Queue, out: &Frame<MAX>, size: usize, count: u64, peer_done: std::thread::JoinHandle<bool>) {
+    let mut back = Frame::<MAX>::new(REPLY);
+    let mut blocking = Receiver { spin: None, missed_polls: 0 };
+    let mut spinning = Receiver { spin: Some(Spin::default()), missed_polls: 0 };
+    let (mut cpu_blocking, mut cpu_spin) = (0u64, 0u64);
+    let start = Instant::now();
+    for i in 0..count {
+        q.send_frame(out, size, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
+        let (rx, cpu) = if i % 2 == 0 { (&mut blocking, &mut cpu_blocking) } else { (&mut spinning, &mut cpu_spin) };
+        let t0 = thread_cpu_ns();
+        let n = rx.recv(q, &mut back, Select::Exactly(REPLY)).unwrap_or_else(|e| die("msgrcv", e));
+        *cpu += thread_cpu_ns() - t0;
+        if n != size {
+            eprintln!("reply of {n} bytes, expected {size}");
+            std::process::exit(1);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    q.send_frame(&Frame::<0>::new(QUIT), 0, SendFlags::BLOCK).unwrap_or_else(|e| die("msgsnd", e));
+    let peer_ok = peer_done.join().unwrap_or(false);
+    let _ = q.remove();
+    if !peer_ok {
+        eprintln!("the peer process failed");
+        std::process::exit(1);
+    }
+    let (nb, ns) = (count.div_ceil(2), count / 2);
+    println!(
+        "ab: blocking {:.2} us, spin {:.2} us of CPU per receive ({nb} / {ns}), {} polled in vain",
+        cpu_blocking as f64 / 1e3 / nb as f64,
+        cpu_spin as f64 / 1e3 / ns.max(1) as f64,
+        spinning.missed_polls
+    );
+    println!("{:.0} msg/s", count as f64 / secs);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let spin = switch(&args, "--spin");
@@ -97,6 +138,9 @@ fn main() {
     common::pattern(&mut out.text_mut()[..size]);
     let mut back = Frame::<MAX>::new(REPLY);
     let mut rx = Receiver { spin: spin.then(Spin::default), missed_polls: 0 };
+    if switch(&args, "--ab") {
+        return ab(q, &out, size, count, peer_done);
+    }
     let cpu0 = cpu_seconds();
     let self0 = cpu_seconds_self();
     let start = Instant::now();

@@ -97,6 +97,14 @@ pub fn cpu_seconds_self() -> f64 {
     [ru.ru_utime, ru.ru_stime].iter().map(|tv| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6).sum()
 }
 
+/// CPU time of the calling thread, in ns (`CLOCK_THREAD_CPUTIME_ID`).
+pub fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime fills the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// Restricts this process (its calling thread, and the threads and processes it starts later) to `cpu`.
 pub fn pin_to(cpu: usize) {
     // SAFETY: a zeroed cpu_set_t is a valid empty set; sched_setaffinity(0) affects the calling thread.
