@@ -7,17 +7,22 @@
 mod common;
 
 use common::{die, flag, switch};
+use std::hint::black_box;
 use svmq::{Frame, Message, MsgType, Queue, RecvFlags, Select, SendFlags};
 
 const MAX: usize = 8192;
 
 #[inline(never)]
 fn with_messages(q: Queue, count: u64, size: usize) {
-    let out = Message::<MAX>::new(MsgType::MIN, &[7; MAX][..size]).unwrap_or_else(|e| die("message", e));
+    // black_box: the payload is unknown to the optimiser and the received message is used, so neither
+    // copy can be folded away (without it LLVM turned the send's copy into a memset of the constant and
+    // dropped the receive's copy, whose result nothing read).
+    let out = black_box(Message::<MAX>::new(MsgType::MIN, &[7; MAX][..size]).unwrap_or_else(|e| die("message", e)));
     let mut back = Message::<MAX>::empty(MsgType::MIN);
     for _ in 0..count {
-        q.try_send(&out).unwrap_or_else(|e| die("msgsnd", e));
+        q.try_send(black_box(&out)).unwrap_or_else(|e| die("msgsnd", e));
         q.recv_into(&mut back, Select::Any, RecvFlags::NOWAIT).unwrap_or_else(|e| die("msgrcv", e));
+        black_box(&back);
     }
 }
 
@@ -25,8 +30,9 @@ fn with_messages(q: Queue, count: u64, size: usize) {
 fn with_frames(q: Queue, count: u64, size: usize) {
     let mut f = Frame::<MAX>::new(MsgType::MIN);
     for _ in 0..count {
-        q.send_frame(&f, size, SendFlags::NOWAIT).unwrap_or_else(|e| die("msgsnd", e));
+        q.send_frame(black_box(&f), size, SendFlags::NOWAIT).unwrap_or_else(|e| die("msgsnd", e));
         q.recv_frame(&mut f, Select::Any, RecvFlags::NOWAIT).unwrap_or_else(|e| die("msgrcv", e));
+        black_box(&f);
     }
 }
 
