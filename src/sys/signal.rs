@@ -101,11 +101,25 @@ pub const TIMER_ABSTIME: c_int = 1;
 /// `SIGEV_THREAD_ID`: deliver the timer's signal to one thread.
 pub const SIGEV_THREAD_ID: c_int = 4;
 
+/// Signal `sig` (1..=64) as (word, bit) of a [`SigSet`]: bit `(sig-1) % BITS` of word `(sig-1) / BITS`, so
+/// that on 32-bit big-endian targets it lands where the kernel reads it.
+const fn sigset_place(sig: c_int) -> (usize, u32) {
+    let bit = (sig - 1) as u32;
+    ((bit / c_ulong::BITS) as usize, bit % c_ulong::BITS)
+}
+
 /// Whether `sig` (1..=64) is in `set`.
 pub fn sigset_has(set: &SigSet, sig: c_int) -> bool {
-    let bit = (sig - 1) as usize;
-    let bits = c_ulong::BITS as usize;
-    set.get(bit / bits).is_some_and(|w| w >> (bit % bits) & 1 == 1)
+    let (word, bit) = sigset_place(sig);
+    set.get(word).is_some_and(|w| w >> bit & 1 == 1)
+}
+
+/// Adds `sig` (1..=64) to `set`; a number outside the range changes nothing.
+pub fn sigset_add(set: &mut SigSet, sig: c_int) {
+    let (word, bit) = sigset_place(sig);
+    if let Some(w) = set.get_mut(word) {
+        *w |= 1 << bit;
+    }
 }
 
 /// The kernel's `struct sigevent`, with `sigev_notify_thread_id`.
@@ -275,4 +289,25 @@ pub fn timer_delete(id: c_int) -> Result<(), Errno> {
     // SAFETY: timer_delete takes an integer and touches no user memory.
     let ret = unsafe { arch::syscall1(arch::nr::TIMER_DELETE, id as isize as usize) };
     decode(ret).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigset_add_sets_the_bit_sigset_has_reads() {
+        let mut set = SigSet::default();
+        for sig in [1, 13, 32, 33, 64] {
+            assert!(!sigset_has(&set, sig));
+            sigset_add(&mut set, sig);
+            assert!(sigset_has(&set, sig), "signal {sig}");
+        }
+        // SIGPIPE (13) is bit 12 of the first word on every target, whatever the word size or byte order.
+        assert_eq!(set[0] & 0x1fff, 1 | 1 << 12);
+        let before = set;
+        sigset_add(&mut set, 65);
+        assert_eq!(set, before, "out of range: nothing changes");
+        assert!(!sigset_has(&set, 65));
+    }
 }

@@ -11,6 +11,7 @@
 
 use core::ffi::{CStr, c_char};
 use svmq::sys::raw::{nr, syscall1, syscall2, syscall3, syscall4};
+use svmq::sys::signal::{SigSet, sigset_add};
 
 /// The command line, as the kernel left it on the initial stack.
 #[derive(Clone, Copy)]
@@ -100,15 +101,11 @@ fn guard_std_fds() {
 /// `rt_sigprocmask(SIG_BLOCK, {SIGPIPE})`. Not inherited by anything: the tool never executes programs.
 fn block_sigpipe() {
     const SIG_BLOCK: usize = 0;
-    const SIGPIPE: u32 = 13;
-    // The kernel's sigset_t is 64 bits as unsigned long words (signal n is bit (n-1) % BITS of word
-    // (n-1) / BITS): on a 32-bit big-endian target a u64 would put SIGPIPE's bit in the wrong word.
-    type Word = core::ffi::c_ulong;
-    let mut set = [0 as Word; 64 / Word::BITS as usize];
-    set[((SIGPIPE - 1) / Word::BITS) as usize] = 1 << ((SIGPIPE - 1) % Word::BITS);
-    // SAFETY: set is a live 8-byte sigset_t (the kernel's size on every Linux target the tool builds
-    // for); no old set is asked for.
-    unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, set.as_ptr() as usize, 0, 8) };
+    const SIGPIPE: core::ffi::c_int = 13;
+    let mut set = SigSet::default();
+    sigset_add(&mut set, SIGPIPE);
+    // SAFETY: set is a live sigset_t of the kernel's size; no old set is asked for.
+    unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, set.as_ptr() as usize, 0, size_of::<SigSet>()) };
 }
 
 fn decode(ret: usize) -> Result<usize, i32> {
