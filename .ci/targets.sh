@@ -9,7 +9,8 @@ ALL_TARGETS="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu i686-unknown-lin
 CI_TARGETS=$ALL_TARGETS
 
 # The runner of emulated targets whose test harnesses re-execute themselves (-Zbuild-std): see there.
-QEMU_RUN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/qemu-run
+CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+QEMU_RUN=$CI_DIR/qemu-run
 
 target_env() {
     local t=$1 up
@@ -20,22 +21,21 @@ target_env() {
         aarch64-unknown-linux-gnu)     CROSS=aarch64-linux-gnu-;   RUNNER=qemu-aarch64;;
         i686-unknown-linux-gnu)        CROSS=i686-linux-gnu-;      RUNNER=;;   # the x86_64 kernel runs it
         armv7-unknown-linux-gnueabihf) CROSS=arm-linux-gnueabihf-; RUNNER="$QEMU_RUN qemu-arm --";;
-        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="$QEMU_RUN qemu-riscv64 --"
-            # Static Rust test binaries: Debian has no riscv64 libc to run dynamic ones with here, and
-            # qemu's sysroot (-L, QEMU_LD_PREFIX) also answers for "/" (stat("/") gives the sysroot's
-            # inode there, so ftok("/") differs from the real one that Python and glibc compute).
-            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
-            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
-        powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="$QEMU_RUN qemu-ppc --"
-            # Static test binaries and no sysroot, as riscv64 (same reason: -L answers for "/").
-            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
-            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
-        s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="$QEMU_RUN qemu-s390x --"
-            # Static test binaries and no sysroot, as riscv64 (same reason: -L answers for "/").
-            export "CARGO_TARGET_${up}_RUSTFLAGS=-C target-feature=+crt-static"
-            export "RUSTDOCFLAGS=-C target-feature=+crt-static";;
+        riscv64gc-unknown-linux-gnu)   CROSS=riscv64-linux-gnu-;   RUNNER="$QEMU_RUN qemu-riscv64 --";;
+        powerpc-unknown-linux-gnu)     CROSS=powerpc-linux-gnu-;   RUNNER="$QEMU_RUN qemu-ppc --";;
+        s390x-unknown-linux-gnu)       CROSS=s390x-linux-gnu-;     RUNNER="$QEMU_RUN qemu-s390x --";;
         *) echo "unsupported target $t (supported: $ALL_TARGETS)" >&2; return 1;;
     esac
+    # T's own Rust flags, from c-examples/Makefile's RUSTFLAGS_T (one place, so that the archive, the
+    # tests and the doctests share one standard library build): riscv64, powerpc and s390x test binaries
+    # are static. Debian has no libc of theirs to run dynamic ones with here, and qemu's sysroot (-L,
+    # QEMU_LD_PREFIX) also answers for "/" (stat("/") gives the sysroot's inode there, so ftok("/")
+    # differs from the real one that Python and glibc compute).
+    local flags
+    flags=$(make -s -C "$CI_DIR/../c-examples" "print-RUSTFLAGS_$t")
+    if [ -n "$flags" ]; then
+        export "CARGO_TARGET_${up}_RUSTFLAGS=$flags" "RUSTDOCFLAGS=$flags"
+    fi
     if [ "$t" != "$HOST_TARGET" ]; then
         export "CARGO_TARGET_${up}_LINKER=${CROSS}gcc"
         [ -z "$RUNNER" ] || export "CARGO_TARGET_${up}_RUNNER=$RUNNER"
