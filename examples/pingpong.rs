@@ -136,11 +136,11 @@ fn main() {
 
     let mut out = Frame::<MAX>::new(REQUEST);
     common::pattern(&mut out.text_mut()[..size]);
-    let mut back = Frame::<MAX>::new(REPLY);
-    let mut rx = Receiver { spin: spin.then(Spin::default), missed_polls: 0 };
     if switch(&args, "--ab") {
         return ab(q, &out, size, count, peer_done);
     }
+    let mut back = Frame::<MAX>::new(REPLY);
+    let mut rx = Receiver { spin: spin.then(Spin::default), missed_polls: 0 };
     let cpu0 = cpu_seconds();
     let self0 = cpu_seconds_self();
     let start = Instant::now();
