@@ -38,7 +38,7 @@ roots=$(cd "$tmp" && ${p}nm -g --defined-only $own | awk '$3 ~ /^svmq_/ {printf 
 # local below: the tables stay (debuggers and backtrace() still walk through svmq) and the archive
 # needs no unwinder (the freestanding example links without libgcc).
 ehabi=$(${p}nm -u "$tmp/svmq.o" | awk '$2 ~ /^__aeabi_unwind_cpp_pr[0-2]$/ {printf " --defsym=%s=0", $2}')
-[ -z "$ehabi" ] || (cd "$tmp" && ${p}ld -r --gc-sections $roots $ehabi -o svmq.o $own lib.a)
+[ -z "$ehabi" ] || (cd "$tmp" && ${p}ld -r $ehabi -o svmq-ehabi.o svmq.o && mv svmq-ehabi.o svmq.o)
 # No DWARF unwind tables (.eh_frame), as musl builds itself: nothing unwinds through svmq (panic = "abort",
 # no callbacks), and on riscv64 binutils cannot collect garbage through them: every svmq_* function
 # stayed in every program (the freestanding example: 16.7 KB; without the tables 2.1 KB).
