@@ -39,6 +39,14 @@ pub mod nr {
     pub const GETRANDOM: usize = 384;
     /// EABI has no `ipc(2)`.
     pub const IPC: Option<usize> = None;
+    pub const TIMER_GETTIME: usize = 259;
+    pub const RT_SIGPENDING: usize = 176;
+    /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
+    /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
+    /// above take 64-bit times.
+    pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    pub const TIMER_SETTIME64: Option<usize> = Some(409);
 }
 
 /// arm's `msgctl` entry is `sys_old_msgctl`, which reads the layout version from the command: `IPC_64`
@@ -52,7 +60,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermGeneric32;
 /// Each time is two `unsigned long`s, low word first.
 pub type Time = crate::sys::abi::TimeLoHi;
 /// asm-generic/msgbuf.h, 32-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::abi::GENERIC_32_LAYOUT;
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::GENERIC_32_LAYOUT;
 
 /// `fstatat64` fills arm's `struct stat64` (104 bytes): the 64-bit `st_ino` is at offset 96.
 pub const STAT_INO_WORD: usize = 12;
@@ -90,10 +98,15 @@ pub unsafe fn syscall6(n: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5:
 crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)`.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -112,10 +125,15 @@ macro_rules! svmq_entry {
 /// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
 pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 /// The `sa_restorer` svmq installs with its timeout signal's handler.
-pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = Some(restore_rt);
 
 /// Where a signal handler returns to: `rt_sigreturn` (173), in ARM mode.
+///
+/// # Safety
+///
+/// Never to be called: only the kernel jumps here, when a handler installed with it returns, with the
+/// signal frame it built at the stack pointer.
 #[unsafe(naked)]
-pub extern "C" fn restore_rt() -> ! {
+pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov r7, #173", "svc 0")
 }

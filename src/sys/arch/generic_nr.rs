@@ -33,3 +33,9 @@ pub const SETNS: usize = 268;
 pub const GETRANDOM: usize = 278;
 /// No `ipc(2)` multiplexer in the generic table.
 pub const IPC: Option<usize> = None;
+pub const TIMER_GETTIME: usize = 108;
+pub const RT_SIGPENDING: usize = 136;
+/// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
+pub const CLOCK_GETTIME64: Option<usize> = None;
+pub const TIMER_GETTIME64: Option<usize> = None;
+pub const TIMER_SETTIME64: Option<usize> = None;

@@ -39,6 +39,14 @@ pub mod nr {
     pub const MSGSND: usize = 400;
     pub const MSGRCV: usize = 401;
     pub const MSGCTL: usize = 402;
+    pub const TIMER_GETTIME: usize = 242;
+    pub const RT_SIGPENDING: usize = 175;
+    /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
+    /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
+    /// above take 64-bit times.
+    pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    pub const TIMER_SETTIME64: Option<usize> = Some(409);
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.
@@ -51,7 +59,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermPowerpc;
 /// Each time is two `unsigned long`s, high word first.
 pub type Time = crate::sys::abi::TimeHiLo;
 /// arch/powerpc/include/uapi/asm/msgbuf.h, 32-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::arch::MsqidLayout {
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::MsqidLayout {
     size: 104,
     perm_size: 48,
     mode_seq: (20, 24),
@@ -104,10 +112,15 @@ crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)` with a 16-byte
 /// aligned stack and a terminated back chain.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -127,4 +140,4 @@ macro_rules! svmq_entry {
 /// No `SA_RESTORER`: powerpc ignores `sa_restorer`: the kernel returns through the vDSO or a stack trampoline.
 pub const SA_RESTORER: core::ffi::c_ulong = 0;
 /// No restorer to install.
-pub const RESTORER: Option<extern "C" fn() -> !> = None;
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = None;

@@ -35,6 +35,12 @@ pub mod nr {
     pub const MSGSND: usize = 400;
     pub const MSGRCV: usize = 401;
     pub const MSGCTL: usize = 402;
+    pub const TIMER_GETTIME: usize = 256;
+    pub const RT_SIGPENDING: usize = 176;
+    /// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
+    pub const CLOCK_GETTIME64: Option<usize> = None;
+    pub const TIMER_GETTIME64: Option<usize> = None;
+    pub const TIMER_SETTIME64: Option<usize> = None;
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.
@@ -47,8 +53,8 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermS390x;
 /// One `long` per time.
 pub type Time = crate::sys::abi::TimeLong;
 /// asm-generic/msgbuf.h, 64-bit branch, with s390x's `ipc64_perm` (`seq` at 26).
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout =
-    crate::sys::arch::MsqidLayout { mode_seq: (20, 26), ..crate::sys::abi::GENERIC_64_LAYOUT };
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout =
+    crate::sys::abi::MsqidLayout { mode_seq: (20, 26), ..crate::sys::abi::GENERIC_64_LAYOUT };
 
 /// `newfstatat` fills s390x's `struct stat` (144 bytes): `st_ino` is the second 64-bit word.
 pub const STAT_INO_WORD: usize = 1;
@@ -84,10 +90,15 @@ crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)` with the ABI's
 /// 160-byte register save area below a zero back chain.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -105,10 +116,15 @@ macro_rules! svmq_entry {
 /// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
 pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 /// The `sa_restorer` svmq installs with its timeout signal's handler.
-pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = Some(restore_rt);
 
 /// Where a signal handler returns to: `rt_sigreturn` (173).
+///
+/// # Safety
+///
+/// Never to be called: only the kernel jumps here, when a handler installed with it returns, with the
+/// signal frame it built at the stack pointer.
 #[unsafe(naked)]
-pub extern "C" fn restore_rt() -> ! {
+pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("svc 173")
 }

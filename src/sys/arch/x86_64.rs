@@ -36,6 +36,12 @@ pub mod nr {
     pub const TIMER_DELETE: usize = 226;
     /// No `ipc(2)` multiplexer on x86_64.
     pub const IPC: Option<usize> = None;
+    pub const TIMER_GETTIME: usize = 224;
+    pub const RT_SIGPENDING: usize = 127;
+    /// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
+    pub const CLOCK_GETTIME64: Option<usize> = None;
+    pub const TIMER_GETTIME64: Option<usize> = None;
+    pub const TIMER_SETTIME64: Option<usize> = None;
 }
 
 /// The direct `msgctl` always speaks `IPC_64`; OR-ing the flag in is `EINVAL` (measured).
@@ -48,7 +54,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermGeneric64;
 /// One `long` per time.
 pub type Time = crate::sys::abi::TimeLong;
 /// asm-generic/msgbuf.h, 64-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::abi::GENERIC_64_LAYOUT;
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::GENERIC_64_LAYOUT;
 
 /// `newfstatat` fills `struct stat` (arch/x86/include/uapi/asm/stat.h, 144 bytes): `st_ino` is the
 /// second 64-bit word.
@@ -58,10 +64,15 @@ pub const STAT_SIZE: usize = 144;
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)`, which must not
 /// return.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -78,11 +89,16 @@ macro_rules! svmq_entry {
 /// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
 pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 /// The `sa_restorer` svmq installs with its timeout signal's handler.
-pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = Some(restore_rt);
 
 /// Where a signal handler returns to: `rt_sigreturn` (15), which does not return (no trap after it:
 /// the archive must hold no trap instruction, .ci/check-no-panic). Required on x86_64.
+///
+/// # Safety
+///
+/// Never to be called: only the kernel jumps here, when a handler installed with it returns, with the
+/// signal frame it built at the stack pointer.
 #[unsafe(naked)]
-pub extern "C" fn restore_rt() -> ! {
+pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov eax, 15", "syscall")
 }
