@@ -128,7 +128,19 @@ pub(crate) fn with_deadline(
     msgflg: c_int,
     timeout_ns: u64,
     empty: Errno,
+    call: impl FnMut(c_int) -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    with_deadline_and(msgflg, timeout_ns, empty, call, || {})
+}
+
+/// [`with_deadline`], calling `during_setup` while every signal is held (the unit tests raise a signal
+/// there).
+pub(crate) fn with_deadline_and(
+    msgflg: c_int,
+    timeout_ns: u64,
+    empty: Errno,
     mut call: impl FnMut(c_int) -> Result<usize, Errno>,
+    during_setup: impl FnOnce(),
 ) -> Result<usize, Errno> {
     // IPC_NOWAIT: one attempt, as asked. MSG_COPY: the kernel answers at once (it needs IPC_NOWAIT).
     if msgflg & (abi::IPC_NOWAIT | abi::MSG_COPY) != 0 {
@@ -148,6 +160,7 @@ pub(crate) fn with_deadline(
     // application's arriving now stays pending, and is reported below as the EINTR a blocking call
     // would have returned, instead of being handled here and lost to the wait.
     let held = SignalsHeld::hold()?;
+    during_setup();
     let signo = timeout_signal();
     // Blocked in this thread, the signal would stay pending and interrupt nothing; and blocking it is
     // what an application using it (sigwait, signalfd) does.

@@ -488,4 +488,52 @@ mod tests {
         assert_eq!(disposition(0), Err(Errno::INVAL));
         assert_eq!(disposition(65), Err(Errno::INVAL));
     }
+    static HANDLED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+    extern "C" fn count(_: c_int) {
+        HANDLED.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The deadline calls (src/timed.rs) hold signals with [`SignalsHeld`] while they set their timer up.
+    #[test]
+    fn a_signal_arriving_during_a_deadline_calls_setup_is_eintr_not_a_wait() {
+        // SIGUSR2 with a handler arrives after the first attempt and before the blocking call: a blocking
+        // msgrcv would have returned EINTR for it. The call returns EINTR at once (not after 20 s), and
+        // the handler has run by then. Raised from the test thread itself (tgkill), in a forked child so
+        // that the process-wide handler disturbs no other test.
+        // SAFETY: fork; the child makes raw system calls only and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            // SAFETY: installing a handler that only touches an atomic, in the single-threaded child.
+            unsafe {
+                let mut sa: libc::sigaction = core::mem::zeroed();
+                sa.sa_sigaction = count as *const () as usize;
+                libc::sigaction(libc::SIGUSR2, &sa, core::ptr::null_mut());
+            }
+            let mut calls = 0;
+            let start = std::time::Instant::now();
+            let r = crate::timed::with_deadline_and(
+                0,
+                20_000_000_000,
+                Errno::NOMSG,
+                |_| {
+                    calls += 1;
+                    Err(Errno::NOMSG)
+                },
+                // SAFETY: a signal to this very thread.
+                || unsafe {
+                    libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::gettid(), libc::SIGUSR2);
+                },
+            );
+            let ok = r == Err(Errno::INTR)
+                && calls == 1
+                && HANDLED.load(core::sync::atomic::Ordering::SeqCst) == 1
+                && start.elapsed() < std::time::Duration::from_secs(5);
+            // SAFETY: leaving the child.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our child.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status:#x}");
+    }
 }

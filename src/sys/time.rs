@@ -182,10 +182,11 @@ pub(crate) fn timer_gettime(id: c_int) -> Result<TimerSpec, Errno> {
     let id = id as isize as usize;
     let mut cur64 = ITimerSpec::<Timespec64>::default();
     let addr = &mut cur64 as *mut ITimerSpec<Timespec64> as usize;
-    // SAFETY: cur64 is an exclusive __kernel_itimerspec the kernel writes.
-    if let Some(ret) =
-        try_time64(TIMER_GETTIME64, arch::nr::TIMER_GETTIME64, |n| unsafe { arch::syscall2(n, id, addr) })
-    {
+    let gettime64 = |n| {
+        // SAFETY: cur64 is an exclusive __kernel_itimerspec the kernel writes.
+        unsafe { arch::syscall2(n, id, addr) }
+    };
+    if let Some(ret) = try_time64(TIMER_GETTIME64, arch::nr::TIMER_GETTIME64, gettime64) {
         return decode(ret).map(|_| TimerSpec {
             interval_ns: ns(cur64.interval.sec, cur64.interval.nsec),
             value_ns: ns(cur64.value.sec, cur64.value.nsec),
