@@ -459,11 +459,18 @@ fn a_signal_the_application_uses_is_refused() {
         let q = Queue::from_id(id);
         let rt = libc::SIGRTMIN();
         let handled = HANDLED.load(Ordering::SeqCst); // the parent's other tests count too
-        // Out of range, SIGKILL: EINVAL. A signal with the application's handler, or ignored: EBUSY,
-        // and the handler stays.
-        for bad in [0, -1, 65, libc::SIGKILL] {
+        // Outside 35..=64 (the real-time signals no C library reserves): EINVAL, the disposition
+        // untouched. A signal with the application's handler, or ignored: EBUSY, and the handler stays.
+        if svmq::TIMEOUT_SIGNALS != (35..=64) || libc::SIGRTMIN() > 35 {
+            return 11;
+        }
+        for bad in [0, -1, 65, 32, 33, 34, libc::SIGKILL, libc::SIGTERM, libc::SIGSEGV, libc::SIGALRM, i32::MIN] {
+            let before = if (1..=64).contains(&bad) { disposition(bad).sa_sigaction } else { 0 };
             if svmq::set_timeout_signal(bad) != Err(Errno::INVAL) {
                 return 1;
+            }
+            if (1..=64).contains(&bad) && disposition(bad).sa_sigaction != before {
+                return 12;
             }
         }
         install_counter(rt + 3, false);

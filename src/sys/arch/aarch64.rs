@@ -3,7 +3,6 @@
 pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// System call numbers (include/uapi/asm-generic/unistd.h).
-#[allow(missing_docs)]
 pub mod nr {
     pub use crate::sys::arch::generic_nr::*;
 }

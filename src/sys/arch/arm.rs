@@ -6,46 +6,78 @@
 
 /// System call numbers (`arch/arm/tools/syscall.tbl`, EABI). The message-queue calls have always been
 /// direct on EABI; there is no `ipc` entry.
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 3;
+    /// `write`.
     pub const WRITE: usize = 4;
+    /// `close`.
     pub const CLOSE: usize = 6;
+    /// `lseek`.
     pub const LSEEK: usize = 19;
+    /// `getpid`.
     pub const GETPID: usize = 20;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 77;
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 158;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 173;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 174;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 175;
+    /// `pread64`.
     pub const PREAD64: usize = 180;
-    pub const GETEUID: usize = 201; // geteuid32
+    /// `geteuid32`.
+    pub const GETEUID: usize = 201;
+    /// `gettid`.
     pub const GETTID: usize = 224;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 242;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 248;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 257;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 258;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 261;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 263;
+    /// `tgkill`.
     pub const TGKILL: usize = 268;
+    /// `msgsnd`.
     pub const MSGSND: usize = 301;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 302;
+    /// `msgget`.
     pub const MSGGET: usize = 303;
+    /// `msgctl`.
     pub const MSGCTL: usize = 304;
+    /// `openat`.
     pub const OPENAT: usize = 322;
-    pub const STAT: usize = 327; // fstatat64
+    /// `fstatat64`, which `sys::stat` calls.
+    pub const STAT: usize = 327;
+    /// `getcpu`.
     pub const GETCPU: usize = 345;
+    /// `setns`.
     pub const SETNS: usize = 375;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 384;
     /// EABI has no `ipc(2)`.
     pub const IPC: Option<usize> = None;
+    /// `timer_gettime`.
     pub const TIMER_GETTIME: usize = 259;
+    /// `rt_sigpending`.
     pub const RT_SIGPENDING: usize = 176;
     /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
     /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
     /// above take 64-bit times.
     pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    /// `timer_gettime64`.
     pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = Some(409);
 }
 

@@ -3,43 +3,76 @@
 
 /// System call numbers (`arch/s390/kernel/syscalls/syscall.tbl`, 64-bit). The direct message-queue
 /// calls (399-402) exist since Linux 5.1; before that only `ipc` (117).
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 3;
+    /// `write`.
     pub const WRITE: usize = 4;
+    /// `close`.
     pub const CLOSE: usize = 6;
+    /// `lseek`.
     pub const LSEEK: usize = 19;
+    /// `getpid`.
     pub const GETPID: usize = 20;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 77;
+    /// `ipc(2)`, the multiplexer of the System V IPC calls (`None`: this architecture has none).
     pub const IPC: Option<usize> = Some(117);
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 158;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 173;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 174;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 175;
+    /// `pread64`.
     pub const PREAD64: usize = 180;
+    /// `geteuid`.
     pub const GETEUID: usize = 201;
+    /// `gettid`.
     pub const GETTID: usize = 236;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 240;
+    /// `tgkill`.
     pub const TGKILL: usize = 241;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 248;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 254;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 255;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 258;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 260;
+    /// `openat`.
     pub const OPENAT: usize = 288;
-    pub const STAT: usize = 293; // newfstatat
+    /// `newfstatat`, which `sys::stat` calls.
+    pub const STAT: usize = 293;
+    /// `getcpu`.
     pub const GETCPU: usize = 311;
+    /// `setns`.
     pub const SETNS: usize = 339;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 349;
+    /// `msgget`.
     pub const MSGGET: usize = 399;
+    /// `msgsnd`.
     pub const MSGSND: usize = 400;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 401;
+    /// `msgctl`.
     pub const MSGCTL: usize = 402;
+    /// `timer_gettime`.
     pub const TIMER_GETTIME: usize = 256;
+    /// `rt_sigpending`.
     pub const RT_SIGPENDING: usize = 176;
     /// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
     pub const CLOCK_GETTIME64: Option<usize> = None;
+    /// `timer_gettime64`.
     pub const TIMER_GETTIME64: Option<usize> = None;
+    /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = None;
 }
 

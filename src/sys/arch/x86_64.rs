@@ -3,44 +3,76 @@
 pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// System call numbers (`arch/x86/entry/syscalls/syscall_64.tbl`).
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 0;
+    /// `write`.
     pub const WRITE: usize = 1;
+    /// `close`.
     pub const CLOSE: usize = 3;
+    /// `lseek`.
     pub const LSEEK: usize = 8;
+    /// `pread64`.
     pub const PREAD64: usize = 17;
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 24;
+    /// `getpid`.
     pub const GETPID: usize = 39;
+    /// `msgget`.
     pub const MSGGET: usize = 68;
+    /// `msgsnd`.
     pub const MSGSND: usize = 69;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 70;
+    /// `msgctl`.
     pub const MSGCTL: usize = 71;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 98;
+    /// `geteuid`.
     pub const GETEUID: usize = 107;
+    /// `gettid`.
     pub const GETTID: usize = 186;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 204;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 228;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 231;
+    /// `tgkill`.
     pub const TGKILL: usize = 234;
+    /// `openat`.
     pub const OPENAT: usize = 257;
-    pub const STAT: usize = 262; // newfstatat
+    /// `newfstatat`, which `sys::stat` calls.
+    pub const STAT: usize = 262;
+    /// `setns`.
     pub const SETNS: usize = 308;
+    /// `getcpu`.
     pub const GETCPU: usize = 309;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 318;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 13;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 14;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 15;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 222;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 223;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 226;
     /// No `ipc(2)` multiplexer on x86_64.
     pub const IPC: Option<usize> = None;
+    /// `timer_gettime`.
     pub const TIMER_GETTIME: usize = 224;
+    /// `rt_sigpending`.
     pub const RT_SIGPENDING: usize = 127;
     /// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
     pub const CLOCK_GETTIME64: Option<usize> = None;
+    /// `timer_gettime64`.
     pub const TIMER_GETTIME64: Option<usize> = None;
+    /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = None;
 }
 
