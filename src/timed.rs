@@ -99,9 +99,9 @@ pub(crate) const fn interrupted(now_ns: u64, deadline_ns: u64) -> Errno {
     if now_ns >= deadline_ns { Errno::TIMEDOUT } else { Errno::INTR }
 }
 
-/// A per-call timer signalling the calling thread at the deadline, then at most
-/// [`sig::TIMER_SIGNALS`]` - 1` times one tick apart (see `sys::signal::on_timer_signal`); deleted on
-/// drop.
+/// A per-call timer signalling the calling thread at the deadline, then one tick apart while the call
+/// may still be on its way into the kernel, [`sig::TIMER_SIGNALS`] signals at most (see
+/// `sys::signal::on_timer_signal`); deleted on drop.
 struct Timer(c_int);
 
 impl Timer {
@@ -196,7 +196,10 @@ impl Queue {
     ///
     /// A zero `timeout` is one non-blocking attempt (`ETIMEDOUT` on an empty queue). Otherwise the
     /// errors of [`recv`](Self::recv), plus `EBUSY` if the timeout signal is unavailable (see
-    /// [`set_timeout_signal`]); `EINTR` still reports a signal of the application's own.
+    /// [`set_timeout_signal`]) and `ENOMEM` if the kernel has no timer left (`RLIMIT_SIGPENDING`).
+    /// `EINTR` still reports a signal with a handler of the application's own, as a blocking
+    /// [`recv`](Self::recv) would, including one that arrives while the call sets its timer up (every
+    /// signal is held for those few system calls; the handler runs before the call returns).
     ///
     /// ```
     /// use std::time::Duration;
