@@ -660,6 +660,14 @@ static void test_timed_disposition_changed(void) {
     signal(sig, SIG_DFL);
     EQ(svmq_recv_timed(id, 0, buf, sizeof buf, NULL, 0, 10 * MS), -ETIMEDOUT);
 
+    /* Under valgrind a process that dies of a signal with a second thread's memory in use gets a leak
+     * report ("possibly lost": that thread's TLS): the plain run checks this case. */
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        printf("NOTE: under valgrind: the SIG_DFL case (the process dies of the signal) is left to the plain run\n");
+        EQ(svmq_remove(id), 0);
+        return;
+    }
     pid_t pid = fork();
     if (pid == 0) {
         struct change dfl = {sig, SIG_DFL, 20, id, 0};
