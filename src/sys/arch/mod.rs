@@ -12,7 +12,8 @@
 //! - `Ipc64Perm` and `Time`, the pieces of `struct msqid64_ds` that differ, and `MSQID64_DS_LAYOUT`,
 //!   its size and field offsets as the kernel headers give them (asserted in `abi.rs`);
 //! - `STAT_INO_WORD`, `STAT_SIZE`: where `st_ino` is in the `struct stat`/`stat64` that `nr::STAT` fills;
-//! - `SA_RESTORER`, `RESTORER`: the signal restorer (`restore_rt`) where the architecture honours one;
+//! - `SA_RESTORER`, `RESTORER`: the signal restorer (`restore_rt`) where the architecture honours one
+//!   (riscv64 has no `RESTORER`: its `struct sigaction` has no field for one);
 //! - `svmq_entry!`: a `_start` for programs without a C runtime (the `svmq` tool).
 //!
 //! The module is private: what programs built on svmq need of it is re-exported as [`crate::sys::raw`]

@@ -55,5 +55,4 @@ macro_rules! svmq_entry {
 
 /// No `SA_RESTORER`: riscv64 has no `sa_restorer`: the kernel always returns through the vDSO.
 pub const SA_RESTORER: core::ffi::c_ulong = 0;
-/// No restorer to install.
-pub const RESTORER: Option<unsafe extern "C" fn() -> !> = None;
+// No `RESTORER` either: riscv64's `struct sigaction` has no field to put one in (sys/signal.rs).
