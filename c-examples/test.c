@@ -589,7 +589,50 @@ static void *send_late(void *arg) {
     return NULL;
 }
 
+/* Whether a POSIX timer's signal names the timer that timer_create returned (si_timerid), as the kernel
+ * does. qemu-user passes the host's timer id through instead (its timer_create answers an id of its own):
+ * svmq's handler cannot tell its timers apart there. */
+static volatile int probed_timerid = -2;
+static void on_probe_timer(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    probed_timerid = info->si_timerid;
+}
+
+static int timer_signals_name_their_timer(void) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_probe_timer;
+    sa.sa_flags = SA_SIGINFO;
+    int sig = SIGRTMIN + 7;
+    sigaction(sig, &sa, &old);
+    timer_t timer;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = sig;
+    int named = 1;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer) == 0) {
+        struct itimerspec in_1ms = {{0, 0}, {0, 1000000}};
+        timer_settime(timer, 0, &in_1ms, NULL);
+        for (int i = 0; i < 1000 && probed_timerid == -2; i++) {
+            struct timespec ms = {0, MS};
+            nanosleep(&ms, NULL);
+        }
+        named = probed_timerid == (int)(intptr_t)timer;
+        timer_delete(timer);
+    }
+    sigaction(sig, &old, NULL);
+    return named;
+}
+
 static void test_timed_longjmp(void) {
+    if (!timer_signals_name_their_timer()) {
+        printf("NOTE: emulator: a timer's signal carries the host's timer id (si_timerid), not the one "
+               "timer_create answered: svmq's handler cannot bound a timer left by siglongjmp, so the "
+               "alarm + siglongjmp case is not run here (it would leave a timer firing for the rest of the run)\n");
+        return;
+    }
     int32_t id = fresh();
     char buf[16];
     struct sigaction sa, old;
