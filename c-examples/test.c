@@ -631,6 +631,7 @@ static void test_timed_longjmp(void) {
         printf("NOTE: emulator: a timer's signal carries the host's timer id (si_timerid), not the one "
                "timer_create answered: svmq's handler cannot bound a timer left by siglongjmp, so the "
                "alarm + siglongjmp case is not run here (it would leave a timer firing for the rest of the run)\n");
+        fflush(stdout);
         return;
     }
     int32_t id = fresh();
@@ -641,6 +642,7 @@ static void test_timed_longjmp(void) {
     sigaction(SIGALRM, &sa, &old);
     int timers_before = posix_timers();
     CHECK(timers_before >= 0);
+    int rounds_with_strays = 0;
     for (int round = 0; round < 3; round++) {
         volatile int jumped = 0;
         int64_t start = now_ns();
@@ -658,10 +660,13 @@ static void test_timed_longjmp(void) {
             struct timespec ms = {0, MS};
             if (nanosleep(&ms, NULL) != 0 && errno == EINTR) strays++;
         }
-        CHECK(strays >= 1); /* the abandoned timer did fire: the case is the one meant */
+        /* No stray at all: the alarm came while the call was still setting up (a loaded machine), and the
+         * call deleted its timer before the jump. */
+        rounds_with_strays += strays >= 1;
         CHECK(strays <= SVMQ_TIMER_SIGNALS_MAX);
         EQ(posix_timers(), timers_before);
     }
+    CHECK(rounds_with_strays >= 1); /* an abandoned timer did fire: the case is the one meant */
     sigaction(SIGALRM, &old, NULL);
     pthread_t th;
     struct late l = {id, 30};
@@ -708,6 +713,7 @@ static void test_timed_disposition_changed(void) {
     const char *preload = getenv("LD_PRELOAD");
     if (preload && strstr(preload, "vgpreload")) {
         printf("NOTE: under valgrind: the SIG_DFL case (the process dies of the signal) is left to the plain run\n");
+        fflush(stdout);
         EQ(svmq_remove(id), 0);
         return;
     }
