@@ -33,3 +33,17 @@ pub const SETNS: usize = 268;
 pub const GETRANDOM: usize = 278;
 /// No `ipc(2)` multiplexer in the generic table.
 pub const IPC: Option<usize> = None;
+// Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+/// `clone`: flags first, then the new stack (s390x has them the other way round).
+pub const CLONE: usize = 220;
+pub const EXECVE: usize = 221;
+pub const WAIT4: usize = 260;
+pub const KILL: usize = 129;
+pub const SETPGID: usize = 154;
+pub const MOUNT: usize = 40;
+pub const MKDIRAT: usize = 34;
+pub const REBOOT: usize = 142;
+/// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+pub const CLOCK_SETTIME64: usize = 112;
+/// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+pub const CLOCK_NANOSLEEP64: usize = 115;

@@ -35,6 +35,20 @@ pub mod nr {
     pub const MSGSND: usize = 400;
     pub const MSGRCV: usize = 401;
     pub const MSGCTL: usize = 402;
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: s390x takes the new stack first and the flags second (`CLONE_BACKWARDS2`).
+    pub const CLONE: usize = 120;
+    pub const EXECVE: usize = 11;
+    pub const WAIT4: usize = 114;
+    pub const KILL: usize = 37;
+    pub const SETPGID: usize = 57;
+    pub const MOUNT: usize = 21;
+    pub const MKDIRAT: usize = 289;
+    pub const REBOOT: usize = 88;
+    /// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+    pub const CLOCK_SETTIME64: usize = 259;
+    /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+    pub const CLOCK_NANOSLEEP64: usize = 262;
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.

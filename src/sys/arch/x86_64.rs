@@ -36,6 +36,20 @@ pub mod nr {
     pub const TIMER_DELETE: usize = 226;
     /// No `ipc(2)` multiplexer on x86_64.
     pub const IPC: Option<usize> = None;
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: flags first, then the new stack (s390x has them the other way round).
+    pub const CLONE: usize = 56;
+    pub const EXECVE: usize = 59;
+    pub const WAIT4: usize = 61;
+    pub const KILL: usize = 62;
+    pub const SETPGID: usize = 109;
+    pub const MOUNT: usize = 165;
+    pub const MKDIRAT: usize = 258;
+    pub const REBOOT: usize = 169;
+    /// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+    pub const CLOCK_SETTIME64: usize = 227;
+    /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+    pub const CLOCK_NANOSLEEP64: usize = 230;
 }
 
 /// The direct `msgctl` always speaks `IPC_64`; OR-ing the flag in is `EINVAL` (measured).
