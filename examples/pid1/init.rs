@@ -2,7 +2,9 @@
 //! allocator. Booted as `/init` (the only file of its initramfs besides `/dev/console`), it does what an
 //! embedded init does with a message queue:
 //!
-//! 1. creates a private queue and starts three worker processes;
+//! 1. sets the clock from `SVMQ_TIME=SECONDS` on the kernel command line when there is one (boards and
+//!    virtual machines without a battery-backed clock start in 1970), creates a private queue and starts
+//!    three worker processes;
 //! 2. hands them twelve jobs over the queue (type 1: count the primes below N), and collects the twelve
 //!    replies (type 2: the job, the worker, the count), checking each count;
 //! 3. prints the kernel's own `msgctl(IPC_STAT)` view of the queue: the last sender and receiver and
@@ -46,7 +48,7 @@ type Frame = Message<16>;
 
 /// Called by the shared entry.
 fn start(args: rt::Args) -> i32 {
-    let ok = match demo() {
+    let ok = match demo(&args) {
         Ok(()) => true,
         Err(what) => {
             Line::new().put("pid1: FAILED: ").put(what).print();
@@ -62,7 +64,7 @@ fn start(args: rt::Args) -> i32 {
     if ok { 0 } else { 1 }
 }
 
-fn demo() -> Result<(), &'static str> {
+fn demo(args: &rt::Args) -> Result<(), &'static str> {
     let me = process::getpid();
     Line::new()
         .put("pid1: svmq ")
@@ -73,6 +75,10 @@ fn demo() -> Result<(), &'static str> {
         .print();
     if me == 1 {
         process::mount(c"proc", c"/proc", c"proc", None).map_err(|_| "mount /proc")?;
+        if let Some(t) = args.env(b"SVMQ_TIME").and_then(seconds) {
+            process::set_clock(t).map_err(|_| "clock_settime")?;
+            Line::new().put("pid1: clock set to ").int(t).put(" (").put_bytes(&utc(t)).put(")").print();
+        }
     }
     let q = Queue::private(0o600).map_err(|_| "msgget(IPC_PRIVATE)")?;
     Line::new()
@@ -183,6 +189,14 @@ fn words<const K: usize>(data: &[u8]) -> Option<[u32; K]> {
         *v = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
     }
     Some(w)
+}
+
+/// A decimal number of seconds.
+fn seconds(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 18 {
+        return None;
+    }
+    s.iter().try_fold(0i64, |v, &c| c.is_ascii_digit().then(|| v * 10 + i64::from(c - b'0')))
 }
 
 /// Job `j`'s N: 2,000 to 24,000.
