@@ -147,6 +147,24 @@ fn syscall_numbers_match_libc() {
     assert_eq!(n(nr::RT_SIGACTION), libc::SYS_rt_sigaction);
     assert_eq!(n(nr::SETNS), libc::SYS_setns);
     assert_eq!(n(nr::GETRUSAGE), libc::SYS_getrusage);
+    // The PID 1 programs' calls (src/bin/nolibc/process.rs).
+    assert_eq!(n(nr::CLONE), libc::SYS_clone);
+    assert_eq!(n(nr::EXECVE), libc::SYS_execve);
+    assert_eq!(n(nr::WAIT4), libc::SYS_wait4);
+    assert_eq!(n(nr::KILL), libc::SYS_kill);
+    assert_eq!(n(nr::SETPGID), libc::SYS_setpgid);
+    assert_eq!(n(nr::MOUNT), libc::SYS_mount);
+    assert_eq!(n(nr::MKDIRAT), libc::SYS_mkdirat);
+    assert_eq!(n(nr::REBOOT), libc::SYS_reboot);
+    // 64-bit seconds: the plain calls on 64-bit targets, the *64 ones (404, 407 everywhere; the libc crate
+    // does not name them for these targets) on 32-bit ones.
+    #[cfg(target_pointer_width = "64")]
+    assert_eq!(
+        (n(nr::CLOCK_SETTIME64), n(nr::CLOCK_NANOSLEEP64)),
+        (libc::SYS_clock_settime, libc::SYS_clock_nanosleep)
+    );
+    #[cfg(target_pointer_width = "32")]
+    assert_eq!((nr::CLOCK_SETTIME64, nr::CLOCK_NANOSLEEP64), (404, 407));
     #[cfg(target_arch = "aarch64")]
     assert_eq!((nr::MSGGET, nr::MSGCTL, nr::MSGRCV, nr::MSGSND), (186, 187, 188, 189));
     #[cfg(target_arch = "x86_64")]
