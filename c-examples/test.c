@@ -124,8 +124,8 @@ static int32_t kernel_set(int32_t id, const svmq_set_t *s) {
 }
 
 /* The kernel's real-time clock in seconds, from the clock_gettime system call itself (clock_gettime64 on
- * 32-bit targets), the clock the queue times come from. Not time(): glibc reads the vDSO, whose
- * clock_gettime64 on 32-bit powerpc (Linux 6.1) answers the seconds modulo 2^32 past 2106. */
+ * 32-bit targets), the clock the queue times come from. Not time(): glibc 2.36 on 32-bit powerpc reads the
+ * vDSO's 32-bit call and takes any positive answer, so past 2106 it says the seconds modulo 2^32. */
 static int64_t kernel_time(void) {
     struct { int64_t sec, nsec; } ts = {0, 0};
 #ifdef SYS_clock_gettime64
