@@ -71,3 +71,24 @@ pub const CLOCK_GETTIME64: Option<usize> = None;
 pub const TIMER_GETTIME64: Option<usize> = None;
 /// `timer_settime64`.
 pub const TIMER_SETTIME64: Option<usize> = None;
+// Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+/// `clone`: flags first, then the new stack (s390x has them the other way round).
+pub const CLONE: usize = 220;
+/// `execve`.
+pub const EXECVE: usize = 221;
+/// `wait4`.
+pub const WAIT4: usize = 260;
+/// `kill`.
+pub const KILL: usize = 129;
+/// `setpgid`.
+pub const SETPGID: usize = 154;
+/// `mount`.
+pub const MOUNT: usize = 40;
+/// `mkdirat`.
+pub const MKDIRAT: usize = 34;
+/// `reboot`.
+pub const REBOOT: usize = 142;
+/// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+pub const CLOCK_SETTIME64: usize = 112;
+/// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+pub const CLOCK_NANOSLEEP64: usize = 115;

@@ -74,6 +74,27 @@ pub mod nr {
     pub const TIMER_GETTIME64: Option<usize> = None;
     /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = None;
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: s390x takes the new stack first and the flags second (`CLONE_BACKWARDS2`).
+    pub const CLONE: usize = 120;
+    /// `execve`.
+    pub const EXECVE: usize = 11;
+    /// `wait4`.
+    pub const WAIT4: usize = 114;
+    /// `kill`.
+    pub const KILL: usize = 37;
+    /// `setpgid`.
+    pub const SETPGID: usize = 57;
+    /// `mount`.
+    pub const MOUNT: usize = 21;
+    /// `mkdirat`.
+    pub const MKDIRAT: usize = 289;
+    /// `reboot`.
+    pub const REBOOT: usize = 88;
+    /// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+    pub const CLOCK_SETTIME64: usize = 259;
+    /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+    pub const CLOCK_NANOSLEEP64: usize = 262;
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.

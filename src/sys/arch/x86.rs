@@ -80,6 +80,27 @@ pub mod nr {
     pub const TIMER_GETTIME64: Option<usize> = Some(408);
     /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = Some(409);
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: flags first, then the new stack (s390x has them the other way round).
+    pub const CLONE: usize = 120;
+    /// `execve`.
+    pub const EXECVE: usize = 11;
+    /// `wait4`.
+    pub const WAIT4: usize = 114;
+    /// `kill`.
+    pub const KILL: usize = 37;
+    /// `setpgid`.
+    pub const SETPGID: usize = 57;
+    /// `mount`.
+    pub const MOUNT: usize = 21;
+    /// `mkdirat`.
+    pub const MKDIRAT: usize = 296;
+    /// `reboot`.
+    pub const REBOOT: usize = 88;
+    /// `clock_settime64`: the clock's `struct __kernel_timespec` has 64-bit seconds (past 2038).
+    pub const CLOCK_SETTIME64: usize = 404;
+    /// `clock_nanosleep_time64`.
+    pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
 /// The direct `msgctl` (5.1+, `compat_sys_msgctl` on x86_64 kernels) always speaks `IPC_64`; the

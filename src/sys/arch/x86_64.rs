@@ -74,6 +74,27 @@ pub mod nr {
     pub const TIMER_GETTIME64: Option<usize> = None;
     /// `timer_settime64`.
     pub const TIMER_SETTIME64: Option<usize> = None;
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: flags first, then the new stack (s390x has them the other way round).
+    pub const CLONE: usize = 56;
+    /// `execve`.
+    pub const EXECVE: usize = 59;
+    /// `wait4`.
+    pub const WAIT4: usize = 61;
+    /// `kill`.
+    pub const KILL: usize = 62;
+    /// `setpgid`.
+    pub const SETPGID: usize = 109;
+    /// `mount`.
+    pub const MOUNT: usize = 165;
+    /// `mkdirat`.
+    pub const MKDIRAT: usize = 258;
+    /// `reboot`.
+    pub const REBOOT: usize = 169;
+    /// `clock_settime`, whose `struct timespec` has 64-bit seconds here (the name says so on every arch).
+    pub const CLOCK_SETTIME64: usize = 227;
+    /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
+    pub const CLOCK_NANOSLEEP64: usize = 230;
 }
 
 /// The direct `msgctl` always speaks `IPC_64`; OR-ing the flag in is `EINVAL` (measured).
