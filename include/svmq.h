@@ -107,8 +107,8 @@ extern "C" {
 #define SVMQ_TIMEOUT_SIGNAL_MAX 64
 
 /**
- * The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it,
- * even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
+ * The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it
+ * (one clock tick apart on a kernel without high-resolution timers), even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
  * itself at the last one.
  */
 #define SVMQ_TIMER_SIGNALS_MAX 5
@@ -390,8 +390,8 @@ int64_t svmq_recv_raw_spin(int32_t msqid, void *msgbuf, size_t cap, long mtype, 
  * if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
  * Thread-safe: each call has its own timer, aimed at the calling thread only. A call left with
  * `siglongjmp` (from a handler of the program's, the `alarm` pattern) cannot delete its timer: the timer
- * then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart,
- * and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
+ * then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart
+ * (one clock tick without high-resolution timers), and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
  * `EINTR`, as any handled signal does).
  *
  * # Safety

@@ -60,8 +60,8 @@ pub const SVMQ_DEFAULT_TIMEOUT_SIGNAL: i32 = 62;
 pub const SVMQ_TIMEOUT_SIGNAL_MIN: i32 = 35;
 /// The highest signal `svmq_timeout_signal` accepts: 64, `SIGRTMAX`.
 pub const SVMQ_TIMEOUT_SIGNAL_MAX: i32 = 64;
-/// The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it,
-/// even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
+/// The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it
+/// (one clock tick apart on a kernel without high-resolution timers), even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
 /// itself at the last one.
 pub const SVMQ_TIMER_SIGNALS_MAX: i32 = 5;
 
@@ -476,8 +476,8 @@ pub unsafe extern "C" fn svmq_recv_raw_spin(
 /// if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
 /// Thread-safe: each call has its own timer, aimed at the calling thread only. A call left with
 /// `siglongjmp` (from a handler of the program's, the `alarm` pattern) cannot delete its timer: the timer
-/// then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart,
-/// and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
+/// then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart
+/// (one clock tick without high-resolution timers), and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
 /// `EINTR`, as any handled signal does).
 ///
 /// # Safety

@@ -306,7 +306,8 @@ pub(crate) fn gettid() -> c_int {
 }
 
 /// After the deadline, the timer fires again every 1 ms (a *tick*) while the call may still be on its
-/// way into the kernel; see [`on_timer_signal`].
+/// way into the kernel; see [`on_timer_signal`]. A kernel without high-resolution timers expires every
+/// timer on its own periodic tick: there the signals come one such tick apart (4 ms at `HZ=250`).
 pub(crate) const TICK_NS: u64 = 1_000_000;
 
 /// The most signals one deadline timer sends: at the deadline and at most `TIMER_SIGNALS - 1` ticks
