@@ -1,7 +1,9 @@
 //! Shared helpers for the integration tests: queues that remove themselves, unique keys, and running
-//! code in a child process as another user.
+//! code in a child process as another user. Every test binary that includes this module runs in an IPC
+//! namespace of its own where it can (`isolation.rs`).
 #![allow(dead_code)]
 
+pub mod isolation;
 pub mod qemu_msgctl;
 #[allow(unused_imports)] // not every test file uses them
 pub use qemu_msgctl::{kernel_view, kset, kstat};
@@ -9,22 +11,29 @@ pub use qemu_msgctl::{kernel_view, kset, kstat};
 use std::sync::atomic::{AtomicU32, Ordering};
 use svmq::{Errno, Key, Queue};
 
-/// A queue removed when the guard drops (tests only: svmq's own handle never removes anything).
+/// A queue removed when the guard drops (tests only: svmq's own handle never removes anything), and,
+/// under `panic = "abort"`, when its test fails (`isolation.rs`: no `Drop` runs then).
 pub struct Guard(pub Queue);
 
 impl Guard {
+    /// Takes charge of a queue made elsewhere (by the tool, a child process).
+    pub fn adopt(q: Queue) -> Self {
+        isolation::note_once();
+        isolation::hold(q);
+        Self(q)
+    }
     pub fn private() -> Self {
-        Self(Queue::private(0o600).expect("msgget(IPC_PRIVATE)"))
+        Self::adopt(Queue::private(0o600).expect("msgget(IPC_PRIVATE)"))
     }
     pub fn with_mode(mode: u32) -> Self {
-        Self(Queue::private(mode).expect("msgget(IPC_PRIVATE)"))
+        Self::adopt(Queue::private(mode).expect("msgget(IPC_PRIVATE)"))
     }
     /// A new queue under a fresh key nobody else uses.
     pub fn keyed(mode: u32) -> (Self, Key) {
         loop {
             let key = unique_key();
             match Queue::create_exclusive(key, mode) {
-                Ok(q) => return (Self(q), key),
+                Ok(q) => return (Self::adopt(q), key),
                 Err(Errno::EXIST) => continue,
                 Err(e) => panic!("create_exclusive: {e}"),
             }
@@ -43,6 +52,7 @@ impl Drop for Guard {
     fn drop(&mut self) {
         // Already removed by the test is fine.
         let _ = self.0.remove();
+        isolation::release(self.0);
     }
 }
 
