@@ -11,7 +11,7 @@
 
 use core::ffi::{CStr, c_char};
 use svmq::sys::raw::{nr, syscall1, syscall2, syscall3, syscall4};
-use svmq::sys::signal::{SigSet, sigset_add};
+use svmq::sys::{SigSet, sigset_add};
 
 /// The command line, as the kernel left it on the initial stack.
 #[derive(Clone, Copy)]

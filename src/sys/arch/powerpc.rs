@@ -7,38 +7,79 @@
 
 /// System call numbers (`arch/powerpc/kernel/syscalls/syscall.tbl`, 32-bit). The direct message-queue
 /// calls (399-402) exist since Linux 5.1; before that only `ipc` (117).
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 3;
+    /// `write`.
     pub const WRITE: usize = 4;
+    /// `close`.
     pub const CLOSE: usize = 6;
+    /// `lseek`.
     pub const LSEEK: usize = 19;
+    /// `getpid`.
     pub const GETPID: usize = 20;
+    /// `geteuid`.
     pub const GETEUID: usize = 49;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 77;
+    /// `ipc(2)`, the multiplexer of the System V IPC calls (`None`: this architecture has none).
     pub const IPC: Option<usize> = Some(117);
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 158;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 172;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 173;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 174;
+    /// `pread64`.
     pub const PREAD64: usize = 179;
+    /// `gettid`.
     pub const GETTID: usize = 207;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 223;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 234;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 240;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 241;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 244;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 246;
+    /// `tgkill`.
     pub const TGKILL: usize = 250;
+    /// `openat`.
     pub const OPENAT: usize = 286;
-    pub const STAT: usize = 291; // fstatat64
+    /// `fstatat64`, which `sys::stat` calls.
+    pub const STAT: usize = 291;
+    /// `getcpu`.
     pub const GETCPU: usize = 302;
+    /// `setns`.
     pub const SETNS: usize = 350;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 359;
+    /// `msgget`.
     pub const MSGGET: usize = 399;
+    /// `msgsnd`.
     pub const MSGSND: usize = 400;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 401;
+    /// `msgctl`.
     pub const MSGCTL: usize = 402;
+    /// `timer_gettime`.
+    pub const TIMER_GETTIME: usize = 242;
+    /// `rt_sigpending`.
+    pub const RT_SIGPENDING: usize = 175;
+    /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
+    /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
+    /// above take 64-bit times.
+    pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    /// `timer_gettime64`.
+    pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    /// `timer_settime64`.
+    pub const TIMER_SETTIME64: Option<usize> = Some(409);
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.
@@ -51,7 +92,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermPowerpc;
 /// Each time is two `unsigned long`s, high word first.
 pub type Time = crate::sys::abi::TimeHiLo;
 /// arch/powerpc/include/uapi/asm/msgbuf.h, 32-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::arch::MsqidLayout {
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::MsqidLayout {
     size: 104,
     perm_size: 48,
     mode_seq: (20, 24),
@@ -104,10 +145,15 @@ crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)` with a 16-byte
 /// aligned stack and a terminated back chain.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -127,4 +173,4 @@ macro_rules! svmq_entry {
 /// No `SA_RESTORER`: powerpc ignores `sa_restorer`: the kernel returns through the vDSO or a stack trampoline.
 pub const SA_RESTORER: core::ffi::c_ulong = 0;
 /// No restorer to install.
-pub const RESTORER: Option<extern "C" fn() -> !> = None;
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = None;

@@ -3,39 +3,77 @@
 pub use sc::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// System call numbers (`arch/x86/entry/syscalls/syscall_64.tbl`).
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 0;
+    /// `write`.
     pub const WRITE: usize = 1;
+    /// `close`.
     pub const CLOSE: usize = 3;
+    /// `lseek`.
     pub const LSEEK: usize = 8;
+    /// `pread64`.
     pub const PREAD64: usize = 17;
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 24;
+    /// `getpid`.
     pub const GETPID: usize = 39;
+    /// `msgget`.
     pub const MSGGET: usize = 68;
+    /// `msgsnd`.
     pub const MSGSND: usize = 69;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 70;
+    /// `msgctl`.
     pub const MSGCTL: usize = 71;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 98;
+    /// `geteuid`.
     pub const GETEUID: usize = 107;
+    /// `gettid`.
     pub const GETTID: usize = 186;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 204;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 228;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 231;
+    /// `tgkill`.
     pub const TGKILL: usize = 234;
+    /// `openat`.
     pub const OPENAT: usize = 257;
-    pub const STAT: usize = 262; // newfstatat
+    /// `newfstatat`, which `sys::stat` calls.
+    pub const STAT: usize = 262;
+    /// `setns`.
     pub const SETNS: usize = 308;
+    /// `getcpu`.
     pub const GETCPU: usize = 309;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 318;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 13;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 14;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 15;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 222;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 223;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 226;
     /// No `ipc(2)` multiplexer on x86_64.
     pub const IPC: Option<usize> = None;
+    /// `timer_gettime`.
+    pub const TIMER_GETTIME: usize = 224;
+    /// `rt_sigpending`.
+    pub const RT_SIGPENDING: usize = 127;
+    /// No separate 64-bit time calls: the calls above take 64-bit times on 64-bit architectures.
+    pub const CLOCK_GETTIME64: Option<usize> = None;
+    /// `timer_gettime64`.
+    pub const TIMER_GETTIME64: Option<usize> = None;
+    /// `timer_settime64`.
+    pub const TIMER_SETTIME64: Option<usize> = None;
 }
 
 /// The direct `msgctl` always speaks `IPC_64`; OR-ing the flag in is `EINVAL` (measured).
@@ -48,7 +86,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermGeneric64;
 /// One `long` per time.
 pub type Time = crate::sys::abi::TimeLong;
 /// asm-generic/msgbuf.h, 64-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::abi::GENERIC_64_LAYOUT;
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::GENERIC_64_LAYOUT;
 
 /// `newfstatat` fills `struct stat` (arch/x86/include/uapi/asm/stat.h, 144 bytes): `st_ino` is the
 /// second 64-bit word.
@@ -58,10 +96,15 @@ pub const STAT_SIZE: usize = 144;
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)`, which must not
 /// return.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -78,11 +121,16 @@ macro_rules! svmq_entry {
 /// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
 pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 /// The `sa_restorer` svmq installs with its timeout signal's handler.
-pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = Some(restore_rt);
 
 /// Where a signal handler returns to: `rt_sigreturn` (15), which does not return (no trap after it:
 /// the archive must hold no trap instruction, .ci/check-no-panic). Required on x86_64.
+///
+/// # Safety
+///
+/// Never to be called: only the kernel jumps here, when a handler installed with it returns, with the
+/// signal frame it built at the stack pointer.
 #[unsafe(naked)]
-pub extern "C" fn restore_rt() -> ! {
+pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov eax, 15", "syscall")
 }
