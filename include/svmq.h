@@ -27,9 +27,10 @@
  * STACK (SIGSTKSZ). A _timed call that has to wait also takes its timer's signal on the caller's
  * stack: the kernel's signal frame (its size is the architecture's and the CPU's register state:
  * 0.8 to 4.6 KiB, 3 KiB on x86_64 with AVX-512, as AT_MINSIGSTKSZ says) and svmq's handler, on top
- * of the call's own frames: up to about 13 KiB for svmq_send_timed and svmq_recv_timed (11.1 KiB on
- * x86_64, 12.7 KiB on aarch64), up to 4.7 KiB for the _raw_timed ones (3.1 KiB on x86_64). Every
- * other function uses under 512 bytes: on a small stack, use the _raw functions without _timed.
+ * of the call's own frames: up to about 13 KiB for svmq_send_timed and svmq_recv_timed (11.3 KiB on
+ * x86_64, 12.9 KiB on aarch64), up to 4.8 KiB for the _raw_timed ones (3.2 KiB on x86_64). Every
+ * other function uses under 600 bytes (svmq_recv_raw_spin the most): on a small stack, use the _raw
+ * functions without _timed.
  * (Measured by examples/stack.rs on every target; the README has each one's figures.)
  *
  * ARGUMENT ORDER: svmq_recv(msqid, MTYPE, buf, CAP, ...) but svmq_recv_raw(msqid, msgbuf, CAP, MTYPE,
@@ -429,7 +430,7 @@ int64_t svmq_recv_timed(int32_t msqid, long mtype, void *buf, size_t cap, long *
  * `svmq_recv_raw` that gives up after `timeout_ns` nanoseconds (`-ETIMEDOUT`), as `svmq_recv_timed`.
  *
  * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT`, `-EBUSY` and `-ENOMEM` as
- * `svmq_recv_timed`; signals as `svmq_recv_timed`. Stack: the timer's signal when it waits, up to 4.7 KiB.
+ * `svmq_recv_timed`; signals as `svmq_recv_timed`. Stack: the timer's signal when it waits, up to 4.8 KiB.
  *
  * # Safety
  *
@@ -502,10 +503,10 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  *
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
  * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, `msqid < 0`, mode bits outside 0777, unmapped uid/gid,
- * `qbytes` above `INT32_MAX`), `-EIDRM` (removed during the call), `-EFAULT` (`attrs` NULL). The kernel takes `qbytes` as a C `int` in every program,
- * 64-bit ones included: above `UINT32_MAX` it would keep the low 32 bits silently (2^32 + 100 becomes
- * 100), and from 2^31 on it would store a negative number (for a caller with `CAP_SYS_RESOURCE`), so
- * svmq refuses both before the call.
+ * `qbytes` above `INT32_MAX`), `-EIDRM` (removed during the call), `-EFAULT` (`attrs` NULL). The kernel
+ * takes `qbytes` as a C `int` in every program, 64-bit ones included: above `UINT32_MAX` it would keep
+ * the low 32 bits silently (2^32 + 100 becomes 100), and from 2^31 on it would store a negative number
+ * (for a caller with `CAP_SYS_RESOURCE`), so svmq refuses both before the call.
  *
  * # Safety
  *
