@@ -289,7 +289,7 @@ def static_figures(lines):
         lines.append(f"| {size} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
 
-    lines.append("\n### Peak stack of one send and one receive of 8 KiB (examples/stack.rs: painted stack)\n")
+    lines.append("\n### Peak stack of each path, 8 KiB messages (examples/stack.rs: painted stack)\n")
     lines.append("| path | peak stack below the caller |")
     lines.append("|---|---|")
     out = subprocess.run([os.path.join(ROOT, "target/release/examples/stack")], capture_output=True, text=True,

@@ -6,16 +6,32 @@
  * Conventions: every function returns >= 0 on success and -errno on failure (there is no errno
  * variable). NULL pointers give -EFAULT; oversize lengths -E2BIG; message types <= 0 on send, negative
  * ids and unknown flag bits -EINVAL (the zero-copy _raw functions leave to the kernel the checks it
- * makes itself: same errors). Nothing is queued or dequeued by a failing call, and outputs are written
- * only on success.
+ * makes itself: same errors). Nothing is queued or dequeued by a failing call (but for the kernel's
+ * own -EFAULT in the _raw receives: see svmq_recv_raw), and outputs are written only on success.
  * Nothing is allocated and no function keeps a pointer after it returns: the caller owns every buffer.
- * One header serves x86_64 and aarch64 (long is 64 bits on both).
  *
- * Signals: every function is async-signal-safe (no lock, no allocation, no global state, errno
- * untouched), as long as a handler does not pass memory that the code it interrupted is using in an
- * svmq call (the same buffer or svmq_spin_t). Stack: svmq_send and svmq_recv keep a message frame on
- * the stack, about 8.2 KiB, MORE THAN A CLASSIC 8 KiB SIGNAL STACK (SIGSTKSZ); every other function
- * uses under 256 bytes: on a small stack, use the _raw functions.
+ * One header serves every target: x86_64, aarch64, i686, armv7, riscv64, powerpc, s390x. Its integers
+ * have fixed widths, but for the message type, a C long as in msgsnd(2) and msgrcv(2), and the
+ * struct { long mtype; char mtext[]; } of the _raw functions: long is 64 bits on x86_64, aarch64,
+ * riscv64 and s390x, 32 bits on i686, armv7 and powerpc (no type above 2147483647 there).
+ *
+ * State: the signal of the _timed functions (svmq_timeout_signal: one process-wide setting) and the
+ * handler svmq installs on it. Nothing else is global.
+ *
+ * Signals: every function is async-signal-safe (no lock, no allocation, errno untouched), as long as a
+ * handler does not pass memory that the code it interrupted is using in an svmq call (the same buffer
+ * or svmq_spin_t).
+ *
+ * Stack: svmq_send, svmq_recv, svmq_send_timed and svmq_recv_timed keep a message frame on the stack
+ * (sizeof(long) + SVMQ_MAX_PAYLOAD bytes): about 8.3 KiB in all, MORE THAN A CLASSIC 8 KiB SIGNAL
+ * STACK (SIGSTKSZ). A _timed call that has to wait also takes its timer's signal on the caller's
+ * stack: the kernel's signal frame (its size is the architecture's and the CPU's register state:
+ * 0.8 to 4.6 KiB, 3 KiB on x86_64 with AVX-512, as AT_MINSIGSTKSZ says) and svmq's handler, on top
+ * of the call's own frames: up to about 13 KiB for svmq_send_timed and svmq_recv_timed (11.3 KiB on
+ * x86_64, 12.9 KiB on aarch64), up to 4.8 KiB for the _raw_timed ones (3.2 KiB on x86_64). Every
+ * other function uses under 600 bytes (svmq_recv_raw_spin the most): on a small stack, use the _raw
+ * functions without _timed.
+ * (Measured by examples/stack.rs on every target; the README has each one's figures.)
  *
  * ARGUMENT ORDER: svmq_recv(msqid, MTYPE, buf, CAP, ...) but svmq_recv_raw(msqid, msgbuf, CAP, MTYPE,
  * ...), as msgrcv. Both are integers: a swap compiles silently.
@@ -108,8 +124,8 @@ extern "C" {
 
 /**
  * The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it
- * (one clock tick apart on a kernel without high-resolution timers), even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
- * itself at the last one.
+ * (one clock tick apart on a kernel without high-resolution timers), even if the call never returns
+ * (the program left it with `siglongjmp`): the timer then deletes itself at the last one.
  */
 #define SVMQ_TIMER_SIGNALS_MAX 5
 
@@ -278,12 +294,13 @@ int32_t svmq_get(int32_t key, int32_t flags);
  * `msgsnd`: sends `len` bytes from `data` as a message of type `mtype` (> 0).
  *
  * The payload is copied once into a frame on the stack; at most `SVMQ_MAX_PAYLOAD` bytes (use
- * `svmq_send_raw` for more, or for no copy). Stack: about 8.2 KiB, the frame: too much for a classic
+ * `svmq_send_raw` for more, or for no copy). Stack: about 8.3 KiB, the frame: too much for a classic
  * 8 KiB signal stack (`svmq_send_raw` uses almost none). `data` may be NULL only when `len` is 0.
  * `flags`: 0 (block while the queue is full) or `SVMQ_IPC_NOWAIT`. Returns 0, or `-EAGAIN` (full, with
  * `SVMQ_IPC_NOWAIT`), `-EIDRM` (queue removed, also while blocked), `-EINVAL` (no such queue, `mtype <= 0`,
- * `msqid < 0`, other flags), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`; nothing is queued), `-EINTR`, `-EACCES`,
- * `-EFAULT` (`data` NULL with `len > 0`).
+ * `msqid < 0`, other flags, `len` above the system's `msgmax`), `-E2BIG` (`len > SVMQ_MAX_PAYLOAD`;
+ * nothing is queued), `-EINTR` (a signal handler ran while blocked), `-EACCES` (no write permission),
+ * `-EFAULT` (`data` NULL with `len > 0`, or unreadable), `-ENOMEM` (no kernel memory for the message).
  *
  * # Safety
  *
@@ -303,12 +320,15 @@ int32_t svmq_send(int32_t msqid, long mtype, const void *data, size_t len, int32
  * `SVMQ_MSG_EXCEPT`); < 0 the first of the lowest type <= |mtype|; with `SVMQ_MSG_COPY` (needs
  * `SVMQ_IPC_NOWAIT`) a copy of the message at index `mtype`, left queued. The received type is written to
  * `*out_mtype` unless it is NULL. `cap` above `SVMQ_MAX_PAYLOAD` counts as `SVMQ_MAX_PAYLOAD` (use
- * `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0. Stack: about 8.2 KiB
+ * `svmq_recv_raw` for larger messages). `buf` may be NULL only when `cap` is 0. Stack: about 8.3 KiB
  * (a frame), too much for a classic 8 KiB signal stack (`svmq_recv_raw` uses almost none).
  * Errors: `-E2BIG` (message longer than `cap`: it stays queued, unless `SVMQ_MSG_NOERROR` truncates it;
  * with `SVMQ_MSG_COPY`, which cannot truncate a copy, `-E2BIG` without `SVMQ_MSG_NOERROR` and `-EINVAL`
- * with it), `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM`, `-EINVAL`, `-EINTR`, `-EACCES`,
- * `-EFAULT`, `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it).
+ * with it), `-ENOMSG` (none, with `SVMQ_IPC_NOWAIT`), `-EIDRM` (removed, also while blocked), `-EINVAL`
+ * (no such queue, `msqid < 0`, other flags, `SVMQ_MSG_COPY` without `SVMQ_IPC_NOWAIT` or with
+ * `SVMQ_MSG_EXCEPT`), `-EINTR`, `-EACCES` (no read permission), `-EFAULT` (`buf` NULL with `cap > 0`),
+ * `-ENOSYS` (`SVMQ_MSG_COPY` on a kernel without it), `-ENOMEM` (`SVMQ_MSG_COPY`: no kernel memory for
+ * the copy).
  *
  * # Safety
  *
@@ -323,7 +343,8 @@ int64_t svmq_recv(int32_t msqid, long mtype, void *buf, size_t cap, long *out_mt
  * `msgbuf` must point to `sizeof(long) + len` readable bytes. `flags`: 0 or `SVMQ_IPC_NOWAIT`. This is
  * the fast path: svmq checks the flags and NULL (`-EFAULT`) and leaves to the kernel the checks it makes
  * itself before queueing anything: `-EINVAL` for `mtype <= 0`, a negative id or `len` above `msgmax`,
- * `-EFAULT` for an unreadable `msgbuf`. Other errors as `svmq_send`.
+ * `-EFAULT` for an unreadable `msgbuf`. Other errors as `svmq_send` (`-EAGAIN`, `-EIDRM`, `-EINVAL`,
+ * `-EINTR`, `-EACCES`, `-ENOMEM`), but for `-E2BIG`: there is no limit of svmq's own.
  *
  * # Safety
  *
@@ -339,8 +360,10 @@ int32_t svmq_send_raw(int32_t msqid, const void *msgbuf, size_t len, int32_t fla
  * are both integers, so a swap compiles without a warning.
  *
  * `msgbuf` must point to `sizeof(long) + cap` writable bytes. `mtype` and `flags` as for `svmq_recv`.
- * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv`; a NULL `msgbuf` is
- * `-EFAULT` before the call (the kernel would take the message off the queue before failing to copy it).
+ * Returns the payload length; the type is in `msgbuf->mtype`. Errors as `svmq_recv` (`-E2BIG`, `-ENOMSG`,
+ * `-EIDRM`, `-EINVAL`, also for `cap` above `LONG_MAX`, `-EINTR`, `-EACCES`, `-ENOSYS`, `-ENOMEM`); a NULL
+ * `msgbuf` is `-EFAULT` before the call. The kernel's own `-EFAULT` (a non-NULL `msgbuf` it cannot write)
+ * comes after it took the message off the queue: that message is lost, as with `msgrcv`.
  *
  * # Safety
  *
@@ -387,12 +410,16 @@ int64_t svmq_recv_raw_spin(int32_t msqid, void *msgbuf, size_t cap, long mtype, 
  * a blocking `msgrcv` would: one that arrives while the call sets its timer up (every signal is held
  * for those few system calls) is `-EINTR` too, its handler run first.
  * While it waits, a per-call timer interrupts the call with a signal (`svmq_timeout_signal`): `-EBUSY`
- * if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
- * Thread-safe: each call has its own timer, aimed at the calling thread only. A call left with
- * `siglongjmp` (from a handler of the program's, the `alarm` pattern) cannot delete its timer: the timer
- * then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart
- * (one clock tick without high-resolution timers), and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
- * `EINTR`, as any handled signal does).
+ * if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread;
+ * `-ENOMEM` if the kernel refuses the call its timer (`RLIMIT_SIGPENDING` reached, or no memory); an
+ * error of the clock or the timer system calls themselves (`-EPERM` from a seccomp filter that forbids
+ * them) before anything blocks. Thread-safe: each call has its own timer, aimed at the calling thread
+ * only. A call left with `siglongjmp` (from a handler of the program's, the `alarm` pattern) cannot
+ * delete its timer: the timer then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline
+ * on, one millisecond apart (one clock tick without high-resolution timers), and deletes itself (each
+ * may interrupt a `poll`, `nanosleep` or blocking call of that thread with `EINTR`, as any handled
+ * signal does). Stack: the frame of `svmq_recv` and, when it waits, the timer's signal: up to about
+ * 13 KiB.
  *
  * # Safety
  *
@@ -403,8 +430,8 @@ int64_t svmq_recv_timed(int32_t msqid, long mtype, void *buf, size_t cap, long *
 /**
  * `svmq_recv_raw` that gives up after `timeout_ns` nanoseconds (`-ETIMEDOUT`), as `svmq_recv_timed`.
  *
- * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT` and `-EBUSY`; signals as
- * `svmq_recv_timed`.
+ * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT`, `-EBUSY` and `-ENOMEM` as
+ * `svmq_recv_timed`; signals as `svmq_recv_timed`. Stack: the timer's signal when it waits, up to 4.8 KiB.
  *
  * # Safety
  *
@@ -417,8 +444,8 @@ int64_t svmq_recv_raw_timed(int32_t msqid, void *msgbuf, size_t cap, long mtype,
  * and nothing was queued.
  *
  * Arguments, flags and errors as `svmq_send` (the payload is copied once, whatever the number of
- * attempts), plus `-ETIMEDOUT` and `-EBUSY` as `svmq_recv_timed`. `timeout_ns` 0 is one non-blocking
- * attempt; with `SVMQ_IPC_NOWAIT` a full queue is `-EAGAIN`.
+ * attempts), plus `-ETIMEDOUT`, `-EBUSY` and `-ENOMEM` as `svmq_recv_timed`. `timeout_ns` 0 is one
+ * non-blocking attempt; with `SVMQ_IPC_NOWAIT` a full queue is `-EAGAIN`. Stack: as `svmq_recv_timed`.
  *
  * # Safety
  *
@@ -430,7 +457,8 @@ int32_t svmq_send_timed(int32_t msqid, long mtype, const void *data, size_t len,
  * `svmq_send_raw` that gives up after `timeout_ns` nanoseconds while the queue stays full
  * (`-ETIMEDOUT`, nothing queued), as `svmq_send_timed`.
  *
- * Arguments, flags and errors as `svmq_send_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+ * Arguments, flags and errors as `svmq_send_raw`, plus `-ETIMEDOUT`, `-EBUSY` and `-ENOMEM` as
+ * `svmq_recv_timed`.
  *
  * # Safety
  *
@@ -461,8 +489,9 @@ int32_t svmq_send_raw_timed(int32_t msqid, const void *msgbuf, size_t len, int32
 int32_t svmq_timeout_signal(int32_t sig);
 
 /**
- * `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue),
- * `-EACCES` (no read permission), `-EFAULT` (`out` NULL).
+ * `msgctl(IPC_STAT)`: writes the queue's status to `*out`. Returns 0, or `-EINVAL` (no such queue,
+ * `msqid < 0`), `-EACCES` (no read permission), `-EIDRM` (removed during the call), `-EFAULT` (`out`
+ * NULL).
  *
  * # Safety
  *
@@ -474,11 +503,11 @@ int32_t svmq_stat(int32_t msqid, struct svmq_stat *out);
  * `msgctl(IPC_SET)`: sets owner, group, mode and byte limit from `*attrs`, all at once.
  *
  * Returns 0, or `-EPERM` (not owner/creator/privileged, or `qbytes` above `msgmnb` without
- * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, mode bits outside 0777, unmapped uid/gid, `qbytes`
- * above `INT32_MAX`), `-EFAULT` (`attrs` NULL). The kernel takes `qbytes` as a C `int` in every program,
- * 64-bit ones included: above `UINT32_MAX` it would keep the low 32 bits silently (2^32 + 100 becomes
- * 100), and from 2^31 on it would store a negative number (for a caller with `CAP_SYS_RESOURCE`), so
- * svmq refuses both before the call.
+ * `CAP_SYS_RESOURCE`), `-EINVAL` (no such queue, `msqid < 0`, mode bits outside 0777, unmapped uid/gid,
+ * `qbytes` above `INT32_MAX`), `-EIDRM` (removed during the call), `-EFAULT` (`attrs` NULL). The kernel
+ * takes `qbytes` as a C `int` in every program, 64-bit ones included: above `UINT32_MAX` it would keep
+ * the low 32 bits silently (2^32 + 100 becomes 100), and from 2^31 on it would store a negative number
+ * (for a caller with `CAP_SYS_RESOURCE`), so svmq refuses both before the call.
  *
  * # Safety
  *
@@ -488,7 +517,8 @@ int32_t svmq_set(int32_t msqid, const struct svmq_set *attrs);
 
 /**
  * `msgctl(IPC_RMID)`: removes the queue, waking every blocked sender and receiver with `-EIDRM`.
- * Returns 0, or `-EINVAL` (no such queue), `-EPERM`.
+ * Returns 0, or `-EINVAL` (no such queue, `msqid < 0`), `-EPERM` (not owner/creator/privileged),
+ * `-EIDRM` (removed by another caller during the call).
  */
 int32_t svmq_remove(int32_t msqid);
 
@@ -507,7 +537,7 @@ int32_t svmq_limits(struct svmq_limits *out);
  * slot `index` (0 to `svmq_limits_t.max_index`); returns its id.
  *
  * Errors: `-EINVAL` (empty slot, or `index < 0`), `-EACCES` (unreadable, only where `MSG_STAT_ANY` is
- * unknown), `-EFAULT` (`out` NULL).
+ * unknown), `-EIDRM` (removed during the call), `-EFAULT` (`out` NULL).
  *
  * # Safety
  *

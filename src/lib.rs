@@ -1,10 +1,18 @@
 //! Linux System V message queues with no libc underneath.
 //!
-//! svmq issues `msgget`, `msgsnd`, `msgrcv`, `msgctl` (and `newfstatat`, for [`ftok`]) as raw system
-//! calls through the [`sc`] crate, on x86_64 and aarch64 Linux. It is `#![no_std]` and never allocates:
-//! messages live in fixed-capacity [`heapless`] buffers ([`Message`]) or in the kernel's own layout
-//! ([`Frame`], zero-copy). Queues it makes are the same kernel objects that glibc's `msgsnd`, Python's
-//! `sysv_ipc` and util-linux's `ipcs` see.
+//! svmq issues `msgget`, `msgsnd`, `msgrcv`, `msgctl` (and `newfstatat` or `fstatat64`, for [`ftok`]) as
+//! raw system calls, on Linux for x86_64, aarch64, i686, armv7, riscv64, powerpc and s390x: 32 and
+//! 64-bit, little and big-endian. The system call instruction comes from the
+//! [`sc`](https://docs.rs/sc/0.2.7/sc/) crate on x86_64, aarch64 and riscv64, and from svmq's own
+//! wrappers on the others; on i686, powerpc and s390x a kernel before 5.1 is reached through `ipc(2)`.
+//! It is `#![no_std]` and never allocates: messages live in fixed-capacity
+//! [`heapless`](https://docs.rs/heapless/0.9/heapless/) buffers ([`Message`]) or in the kernel's own
+//! layout ([`Frame`], zero-copy). Queues it makes are the same kernel objects that glibc's `msgsnd`,
+//! Python's `sysv_ipc` and util-linux's `ipcs` see.
+//!
+//! A message type is a C `long`, as in the kernel: 64 bits on x86_64, aarch64, riscv64 and s390x, 32
+//! on i686, armv7 and powerpc, where [`MsgType::MAX`] is 2^31 - 1 and a wider type is refused, never
+//! cut. Everything else (queue status, times, sizes) has the same width on every target.
 //!
 //! ```
 //! use svmq::{Message, MsgType, Queue, Select};
@@ -68,6 +76,7 @@ pub use key::{Key, ftok};
 pub use message::{Message, MsgType, RecvFlags, Select, SendFlags};
 pub use queue::{Queue, Settings, Status};
 pub use spin::Spin;
+#[doc(inline)]
 pub use sys::abi::Frame;
 pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
 pub use timed::{DEFAULT_TIMEOUT_SIGNAL, TIMEOUT_SIGNALS, set_timeout_signal, timeout_signal};

@@ -201,7 +201,8 @@ impl BitOr for RecvFlags {
     }
 }
 
-/// A message: a [`MsgType`] and up to `N` bytes in a [`heapless::Vec`]. Nothing allocates.
+/// A message: a [`MsgType`] and up to `N` bytes in a
+/// [`heapless::Vec`](https://docs.rs/heapless/0.9/heapless/type.Vec.html). Nothing allocates.
 ///
 /// Sending copies the payload once, into a [`Frame`] on the stack; receiving copies once, out of one.
 /// For no copy at all, use [`Frame`] with [`Queue::send_frame`](crate::Queue::send_frame) and

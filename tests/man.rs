@@ -174,22 +174,99 @@ fn roff_synopsis_parsing() {
     );
 }
 
-/// The C text of a page's EXAMPLE section: its `.EX`/`.EE` blocks with the roff escapes undone.
+/// The C text of a page's EXAMPLE program: the `.EX` lines between `.\" SRC BEGIN (NAME.c)` and
+/// `.\" SRC END`, with the roff escapes undone (as `.ci/check-man-examples` extracts every page's).
 fn example_code(page: &str) -> String {
     let mut code = String::new();
     let mut inside = false;
     for l in section(page, "EXAMPLE") {
-        match l {
-            ".EX" => inside = true,
-            ".EE" => inside = false,
-            _ if inside => {
-                code.push_str(&l.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\"));
-                code.push('\n');
-            }
-            _ => {}
+        if l.starts_with(".\\\" SRC BEGIN (") {
+            inside = true;
+        } else if l.starts_with(".\\\" SRC END") {
+            inside = false;
+        } else if inside && !l.starts_with('.') {
+            code.push_str(&l.replace("\\-", "-").replace("\\(aq", "'").replace("\\(dq", "\"").replace("\\e", "\\"));
+            code.push('\n');
         }
     }
     code
+}
+
+#[test]
+fn every_page_has_an_example_program() {
+    for entry in std::fs::read_dir(man_dir().join("man3")).unwrap() {
+        let path = entry.unwrap().path();
+        let page = read(&path);
+        if page.starts_with(".so ") {
+            continue;
+        }
+        let code = example_code(&page);
+        assert!(
+            code.contains("int main("),
+            "{}: its EXAMPLE is a whole program between .\\\" SRC BEGIN (NAME.c) and .\\\" SRC END \
+             (.ci/check-man-examples compiles and runs it)",
+            path.display()
+        );
+    }
+}
+
+/// The errno names in a text (`EINVAL`, `\fBEINVAL\fP`), or with `negated`, only those written as a
+/// return value (`-EINVAL`: the header's convention; "such as \"ENOMSG\"" is no error of the function).
+fn errnos(text: &str, negated: bool) -> std::collections::BTreeSet<String> {
+    let text = text.replace("\\fB", " ").replace("\\fP", " ").replace("\\fR", " ").replace("\\-", "-");
+    let words = text.split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'));
+    words
+        .filter_map(|w| if negated { w.strip_prefix('-') } else { Some(w.trim_start_matches('-')) })
+        .filter(|w| (1..=133).any(|n| svmq::Errno::from_raw(n).name() == *w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The doc comment cbindgen wrote above each function of the header: (name, comment).
+fn header_docs() -> Vec<(String, String)> {
+    let header = read(&common::root().join("include/svmq.h"));
+    let mut out = Vec::new();
+    let mut comment = String::new();
+    for l in header.lines() {
+        if l.starts_with("/**") {
+            comment.clear();
+        } else if let Some(text) = l.strip_prefix(" *") {
+            comment.push_str(text);
+            comment.push('\n');
+        } else if let Some((name, _)) = header_prototypes().iter().find(|(_, p)| p == l) {
+            out.push((name.clone(), std::mem::take(&mut comment)));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_error_the_header_names_is_on_the_functions_page() {
+    // A page's errors: its ERRORS section, and those of the pages that section refers to ("the errors
+    // of svmq_recv_raw(3)").
+    fn page_errors(name: &str, depth: u32) -> std::collections::BTreeSet<String> {
+        let (_, page) = page_source("man3", &format!("{name}.3"));
+        let errors = section(&page, "ERRORS").join("\n");
+        let mut all = errnos(&errors, false);
+        if depth < 3 {
+            for (other, _) in header_prototypes() {
+                if other != name && errors.contains(&format!("\\fB{other}\\fP(3)")) {
+                    all.extend(page_errors(&other, depth + 1));
+                }
+            }
+        }
+        all
+    }
+    let mut missing = Vec::new();
+    let docs = header_docs();
+    assert!(docs.len() >= 16, "{} documented functions found in include/svmq.h", docs.len());
+    for (name, doc) in docs {
+        let on_page = page_errors(&name, 0);
+        for e in errnos(&doc, true).difference(&on_page) {
+            missing.push(format!("{name}: include/svmq.h names {e}, the ERRORS of its page do not"));
+        }
+    }
+    assert!(missing.is_empty(), "man pages and header disagree:\n{}", missing.join("\n"));
 }
 
 #[test]

@@ -353,13 +353,12 @@ fn blocked_send_is_interrupted_with_eintr_and_retry_resumes_it() {
         q.send(&Message::<4>::new(MsgType::MIN, b"full").unwrap()).unwrap();
         let qq = q.0;
         let child = fork(move || {
-            common::alarm_with_handler(restart, 1);
+            common::handle_sigalrm(restart);
             let first = qq.send(&Message::<4>::new(MsgType::MIN, b"next").unwrap());
             if first != Err(Errno::INTR) {
                 return 1;
             }
-            // SAFETY: a second alarm: the retry must survive it too.
-            unsafe { libc::alarm(1) };
+            // A second signal: the retry must survive it too.
             let mut interrupted = 0;
             let r = svmq::retry_on_intr(|| {
                 let r = qq.send(&Message::<4>::new(MsgType::MIN, b"next").unwrap());
@@ -368,8 +367,11 @@ fn blocked_send_is_interrupted_with_eintr_and_retry_resumes_it() {
             });
             if r.is_err() || interrupted != 1 { 2 + interrupted } else { 0 }
         });
-        // Drain after both alarms fired: the retried send then completes.
-        std::thread::sleep(Duration::from_millis(2500));
+        // Each signal once the child sleeps in its send (a kill wakes it at once: the next sleep seen is
+        // the retried send); then drain, and the retried send completes.
+        common::signal_when_asleep(child, libc::SIGALRM);
+        common::signal_when_asleep(child, libc::SIGALRM);
+        common::wait_asleep(&child.to_string());
         assert_eq!(q.recv::<4>(Select::Any).unwrap().data(), b"full");
         assert_eq!(wait(child), 0, "SA_RESTART={restart}");
         assert_eq!(q.recv::<4>(Select::Any).unwrap().data(), b"next");
@@ -520,7 +522,12 @@ fn randomized_c_abi_calls_only_ever_answer_an_errno() {
     let live = [Guard::private(), Guard::private()];
     let dead = Queue::private(0o600).unwrap();
     dead.remove().unwrap();
-    let ids = [live[0].id(), live[1].id(), dead.id(), -1, i32::MIN, i32::MAX, 0];
+    // Only ids that are ours or can be no one's: a removed id of ours (an id comes back only after the
+    // namespace has made 2^16 x 64 queues), negatives, and i32::MAX (slot 32767: a namespace would need
+    // 21,845 queues in use for the kernel to hand it out). Never 0 or another small id: that is the
+    // first queue of a fresh IPC namespace, another test's (this one set its mode and qbytes at random
+    // and drained it: the blocked-send test then hung).
+    let ids = [live[0].id(), live[1].id(), dead.id(), -1, i32::MIN, i32::MAX];
     let lens = [0usize, 1, 7, 8, 64, 8191, 8192, 8193, 1 << 20, usize::MAX];
     // C longs: 64 or 32 bits, with the extremes of this target's width.
     let types: [libc::c_long; 8] = [0, 1, 2, -1, -5, libc::c_long::MIN, libc::c_long::MAX, libc::c_long::MAX / 3];

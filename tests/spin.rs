@@ -82,13 +82,39 @@ fn too_big_stays_queued_and_truncation_works_while_spinning() {
     assert_eq!(q.stat().unwrap().qnum, 0);
 }
 
+/// Runs `call` (a spinning receive) on a new thread and returns once that thread has been on a CPU for
+/// 10 ms (`/proc/self/task/TID/schedstat`): it is polling then, the only thing it spends CPU time on. A
+/// fixed pause instead raced a loaded machine: a queue removed before the first poll answers EINVAL.
+fn spawn_polling<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        // SAFETY: gettid has no preconditions.
+        tx.send(unsafe { libc::gettid() }).unwrap();
+        call()
+    });
+    let tid = rx.recv().unwrap();
+    let on_cpu_ns = || -> u64 {
+        let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).unwrap_or_default();
+        s.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while on_cpu_ns() < 10_000_000 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the receiver never polled for 10 ms");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    h
+}
+
 #[test]
 fn removal_while_polling_and_while_blocked_gives_eidrm() {
     // budget 2 s: removed while polling; budget 0: removed while blocked.
     for budget in [2_000_000_000, 0] {
         let q = Queue::private(0o600).unwrap();
-        let waiter = std::thread::spawn(move || recv(&q, Select::Any, RecvFlags::BLOCK, &mut Spin::new(budget)));
-        std::thread::sleep(Duration::from_millis(100));
+        let waiter = if budget == 0 {
+            common::spawn_blocked(move || recv(&q, Select::Any, RecvFlags::BLOCK, &mut Spin::new(budget)))
+        } else {
+            spawn_polling(move || recv(&q, Select::Any, RecvFlags::BLOCK, &mut Spin::new(budget)))
+        };
         q.remove().unwrap();
         assert_eq!(waiter.join().unwrap(), Err(Errno::IDRM), "budget {budget} ns");
     }
@@ -102,7 +128,7 @@ fn a_signal_while_blocked_gives_eintr_and_retry_resumes() {
     let child = unsafe { libc::fork() };
     if child == 0 {
         // SA_RESTART: the kernel still does not restart msgrcv.
-        common::alarm_with_handler(true, 1);
+        common::handle_sigalrm(true);
         let q = Queue::from_id(id);
         let mut spin = Spin::default();
         let mut f = Frame::<8>::new(MsgType::MIN);
@@ -119,7 +145,9 @@ fn a_signal_while_blocked_gives_eintr_and_retry_resumes() {
         // SAFETY: leaving the child.
         unsafe { libc::_exit(code) };
     }
-    std::thread::sleep(Duration::from_millis(1500));
+    // Signalled once it sleeps in the receive (after polling); the message once it sleeps again.
+    common::signal_when_asleep(child, libc::SIGALRM);
+    common::wait_asleep(&child.to_string());
     send(&q, 1, b"after");
     assert_eq!(common::wait(child), 0);
 }

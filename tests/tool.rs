@@ -130,14 +130,14 @@ fn ls_l_and_ls_u_match_ipcs() {
 fn mk_creates_exclusively_with_mode_key_or_file() {
     let out = ok(&["mk", "-p", "0640"]);
     let (key, id) = out.trim().split_once(' ').unwrap();
-    let q = Guard(Queue::from_id(id.parse().unwrap()));
+    let q = Guard::adopt(Queue::from_id(id.parse().unwrap()));
     let st = common::kstat(&q).unwrap();
     assert_eq!((format!("0x{:08x}", st.key.as_u32()), st.mode), (key.to_owned(), 0o640));
 
     let k = unique_key();
     let hex = format!("0x{:08x}", k.as_u32());
     let out = ok(&["mk", "-k", &hex]);
-    let q2 = Guard(Queue::from_id(out.trim().split_once(' ').unwrap().1.parse().unwrap()));
+    let q2 = Guard::adopt(Queue::from_id(out.trim().split_once(' ').unwrap().1.parse().unwrap()));
     assert_eq!(q2.stat().unwrap().key, k);
     assert_eq!(common::kstat(&q2).unwrap().mode, 0o644, "default mode");
     let err = fails(&["mk", "-k", &hex], 1);
@@ -148,7 +148,7 @@ fn mk_creates_exclusively_with_mode_key_or_file() {
     std::fs::write(&f, b"").unwrap();
     let spec = format!("{}:7", f.display());
     let out = ok(&["mk", "-f", &spec]);
-    let q3 = Guard(Queue::from_id(out.trim().split_once(' ').unwrap().1.parse().unwrap()));
+    let q3 = Guard::adopt(Queue::from_id(out.trim().split_once(' ').unwrap().1.parse().unwrap()));
     let want = svmq::ftok(&std::ffi::CString::new(f.to_str().unwrap()).unwrap(), 7).unwrap();
     assert_eq!(q3.stat().unwrap().key, want);
 }
@@ -840,7 +840,8 @@ fn mk_does_not_wait_for_the_random_generator() {
     let Some(child) = with_filter(&["mk", "-p", "600"], filter, Stdio::piped()) else { return };
     let o = wait_bounded(child).expect("mk finished");
     let out = String::from_utf8(o.stdout).unwrap();
-    let made = out.trim().split_once(' ').and_then(|(_, id)| id.parse().ok()).map(|id| Guard(Queue::from_id(id)));
+    let made =
+        out.trim().split_once(' ').and_then(|(_, id)| id.parse().ok()).map(|id| Guard::adopt(Queue::from_id(id)));
     assert!(o.status.success(), "{:?} {}", o.status, String::from_utf8_lossy(&o.stderr));
     assert!(made.unwrap().stat().is_ok());
 }

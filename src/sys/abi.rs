@@ -340,8 +340,28 @@ pub struct MsgInfo {
 
 /// The kernel's `struct msgbuf` with a payload of `N` bytes: what `msgsnd(2)`/`msgrcv(2)` read and write.
 ///
-/// This is svmq's zero-copy path: the kernel copies straight from and into it, with no intermediate
-/// buffer. `N` is the capacity; how many bytes are meaningful is passed beside it.
+/// This is svmq's zero-copy path: [`Queue::send_frame`](crate::Queue::send_frame) and
+/// [`Queue::recv_frame`](crate::Queue::recv_frame) (and their `_timeout` and `_spin` forms) hand the
+/// frame itself to the kernel, which copies straight from and into it; [`Message`](crate::Message)
+/// copies once through a frame on the stack instead. The layout is the C one, `{ long mtype; char
+/// mtext[N]; }`: `size_of::<c_long>() + N` bytes (plus padding to `long`'s alignment), so a frame is
+/// also what a C program's `msgsnd` sends. `N` is the capacity; how many bytes are meaningful is passed
+/// beside it on send and returned on receive. A large frame belongs in a `Box` or a static rather than
+/// on a small stack. The methods are [`new`](Frame::new), [`mtype`](Frame::mtype),
+/// [`set_mtype`](Frame::set_mtype), [`text`](Frame::text) and [`text_mut`](Frame::text_mut).
+///
+/// ```
+/// use svmq::{Frame, MsgType, Queue, RecvFlags, Select, SendFlags};
+///
+/// let q = Queue::private(0o600)?;
+/// let mut f = Frame::<64>::new(MsgType::new(7).unwrap());
+/// f.text_mut()[..5].copy_from_slice(b"hello");
+/// q.send_frame(&f, 5, SendFlags::BLOCK)?; // msgsnd(id, &f, 5, 0)
+/// let n = q.recv_frame(&mut f, Select::Any, RecvFlags::BLOCK)?; // msgrcv(id, &f, 64, 0, 0)
+/// assert_eq!((f.mtype()?.get(), &f.text()[..n]), (7, &b"hello"[..]));
+/// q.remove()?;
+/// # Ok::<(), svmq::Errno>(())
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct Frame<const N: usize> {

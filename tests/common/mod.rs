@@ -1,7 +1,9 @@
 //! Shared helpers for the integration tests: queues that remove themselves, unique keys, and running
-//! code in a child process as another user.
+//! code in a child process as another user. Every test binary that includes this module runs in an IPC
+//! namespace of its own where it can (`isolation.rs`).
 #![allow(dead_code)]
 
+pub mod isolation;
 pub mod qemu_msgctl;
 #[allow(unused_imports)] // not every test file uses them
 pub use qemu_msgctl::{kernel_view, kset, kstat};
@@ -9,22 +11,29 @@ pub use qemu_msgctl::{kernel_view, kset, kstat};
 use std::sync::atomic::{AtomicU32, Ordering};
 use svmq::{Errno, Key, Queue};
 
-/// A queue removed when the guard drops (tests only: svmq's own handle never removes anything).
+/// A queue removed when the guard drops (tests only: svmq's own handle never removes anything), and,
+/// under `panic = "abort"`, when its test fails (`isolation.rs`: no `Drop` runs then).
 pub struct Guard(pub Queue);
 
 impl Guard {
+    /// Takes charge of a queue made elsewhere (by the tool, a child process).
+    pub fn adopt(q: Queue) -> Self {
+        isolation::note_once();
+        isolation::hold(q);
+        Self(q)
+    }
     pub fn private() -> Self {
-        Self(Queue::private(0o600).expect("msgget(IPC_PRIVATE)"))
+        Self::adopt(Queue::private(0o600).expect("msgget(IPC_PRIVATE)"))
     }
     pub fn with_mode(mode: u32) -> Self {
-        Self(Queue::private(mode).expect("msgget(IPC_PRIVATE)"))
+        Self::adopt(Queue::private(mode).expect("msgget(IPC_PRIVATE)"))
     }
     /// A new queue under a fresh key nobody else uses.
     pub fn keyed(mode: u32) -> (Self, Key) {
         loop {
             let key = unique_key();
             match Queue::create_exclusive(key, mode) {
-                Ok(q) => return (Self(q), key),
+                Ok(q) => return (Self::adopt(q), key),
                 Err(Errno::EXIST) => continue,
                 Err(e) => panic!("create_exclusive: {e}"),
             }
@@ -43,6 +52,7 @@ impl Drop for Guard {
     fn drop(&mut self) {
         // Already removed by the test is fine.
         let _ = self.0.remove();
+        isolation::release(self.0);
     }
 }
 
@@ -134,6 +144,19 @@ pub fn kernel_machine() -> String {
     assert_eq!(unsafe { libc::uname(&mut u) }, 0, "uname");
     // SAFETY: uname NUL-terminated the field.
     unsafe { std::ffi::CStr::from_ptr(u.machine.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// The time in whole seconds as the kernel stamps `msg_stime`, `msg_rtime` and `msg_ctime`: the coarse
+/// realtime clock (`ktime_get_real_seconds`, advanced once per tick). `SystemTime::now()` reads the
+/// clock source itself and runs up to a tick ahead: read just after a second begins, it names a second
+/// the kernel's stamps have not reached yet (seen: a message sent after `SystemTime::now()` read N had
+/// `msg_stime` N - 1, about 0.5 % of the time on a loaded machine).
+#[allow(clippy::useless_conversion)] // time_t is 32 bits on i686, armv7 and powerpc
+pub fn kernel_seconds() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid timespec to write.
+    assert_eq!(unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) }, 0);
+    i64::from(ts.tv_sec)
 }
 
 pub fn read_proc(name: &str) -> u32 {
@@ -287,16 +310,60 @@ pub fn wait_output(child: std::process::Child, secs: u64) -> Option<std::process
     }
 }
 
-/// Installs a do-nothing SIGALRM handler (with or without SA_RESTART) and arms `alarm(secs)`. For forked,
-/// single-threaded children that test EINTR.
-pub fn alarm_with_handler(restart: bool, secs: u32) {
+/// Installs a do-nothing SIGALRM handler (with or without SA_RESTART). For forked, single-threaded
+/// children that test EINTR: the parent sends the signal with [`signal_when_asleep`], once the child
+/// sleeps in the call under test (an `alarm` armed in the child fired before the call on a loaded
+/// machine, and the call then blocked forever).
+pub fn handle_sigalrm(restart: bool) {
     extern "C" fn on_alarm(_: libc::c_int) {}
-    // SAFETY: installing a handler and arming a timer; the handler does nothing.
+    // SAFETY: installing a handler that does nothing.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = on_alarm as *const () as usize;
         sa.sa_flags = if restart { libc::SA_RESTART } else { 0 };
         libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
-        libc::alarm(secs);
     }
+}
+
+/// The scheduler state of a task: `R` running, `S` asleep in the kernel, ... (`/proc/TASK/stat`, the
+/// field after the command name's closing parenthesis). `task` is `PID` or `self/task/TID`.
+pub fn task_state(task: &str) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{task}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Returns once `task` (see [`task_state`]) sleeps in the kernel, seen twice 10 ms apart. For a task
+/// whose only sleep is the blocking call under test, that means it is in that call: a fixed pause
+/// instead raced a loaded machine (the queue removed, or the signal sent, before the call was made).
+pub fn wait_asleep(task: &str) {
+    let start = std::time::Instant::now();
+    let mut seen = 0;
+    while start.elapsed() < std::time::Duration::from_secs(30) {
+        seen = if task_state(task) == Some('S') { seen + 1 } else { 0 };
+        if seen == 2 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("/proc/{task}: never asleep in the kernel within 30 s (state {:?})", task_state(task));
+}
+
+/// Runs `call` (a blocking call) on a new thread and returns once that thread sleeps in it.
+pub fn spawn_blocked<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        // SAFETY: gettid has no preconditions.
+        tx.send(unsafe { libc::gettid() }).unwrap();
+        call()
+    });
+    let tid = rx.recv().unwrap();
+    wait_asleep(&format!("self/task/{tid}"));
+    h
+}
+
+/// Sends `sig` to child process `pid` once it sleeps in the kernel (see [`wait_asleep`]).
+pub fn signal_when_asleep(pid: libc::pid_t, sig: libc::c_int) {
+    wait_asleep(&pid.to_string());
+    // SAFETY: signalling our own child, which handles `sig`.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
 }
