@@ -83,8 +83,13 @@ fn too_big_stays_queued_and_truncation_works_while_spinning() {
 }
 
 /// Runs `call` (a spinning receive) on a new thread and returns once that thread has been on a CPU for
-/// 10 ms (`/proc/self/task/TID/schedstat`): it is polling then, the only thing it spends CPU time on. A
-/// fixed pause instead raced a loaded machine: a queue removed before the first poll answers EINVAL.
+/// 10 ms: it is polling then, the only thing it spends CPU time on. A fixed pause instead raced a loaded
+/// machine: a queue removed before the first poll answers EINVAL.
+///
+/// The time on a CPU is `/proc/self/task/TID/schedstat`'s (nanoseconds), which exists only in kernels
+/// with `CONFIG_SCHED_INFO` (Debian's; not the e500 boards' own configuration, nor the powerpc guest's),
+/// else the thread's `utime + stime` from `/proc/self/task/TID/stat` (clock ticks), which every kernel
+/// with `/proc` has.
 fn spawn_polling<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
     let (tx, rx) = std::sync::mpsc::channel();
     let h = std::thread::spawn(move || {
@@ -93,9 +98,16 @@ fn spawn_polling<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -
         call()
     });
     let tid = rx.recv().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let tick_ns = 1_000_000_000 / (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64);
     let on_cpu_ns = || -> u64 {
-        let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).unwrap_or_default();
-        s.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0)
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")) {
+            return s.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        }
+        let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
+        // After the command name's closing parenthesis: the state (field 3), ..., utime (14), stime (15).
+        let rest = s.rsplit_once(')').map_or("", |(_, rest)| rest);
+        rest.split_whitespace().skip(11).take(2).filter_map(|n| n.parse::<u64>().ok()).sum::<u64>() * tick_ns
     };
     let start = std::time::Instant::now();
     while on_cpu_ns() < 10_000_000 {
