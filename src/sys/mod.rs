@@ -26,6 +26,9 @@ pub mod abi;
 pub mod arch;
 pub mod signal;
 
+/// The signal-set helpers as plain data, for programs that block signals themselves (the `svmq` tool).
+pub use signal::{SigSet, sigset_add, sigset_has};
+
 use crate::Errno;
 use abi::{Frame, MsgInfo, Msqid64Ds, StatBuf, Timespec};
 use arch::nr;

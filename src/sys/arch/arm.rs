@@ -39,6 +39,21 @@ pub mod nr {
     pub const GETRANDOM: usize = 384;
     /// EABI has no `ipc(2)`.
     pub const IPC: Option<usize> = None;
+    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
+    // which is all the tool needs).
+    pub const IOCTL: usize = 54;
+    pub const FCNTL: usize = 55;
+    pub const FTRUNCATE: usize = 93;
+    pub const FSYNC: usize = 118;
+    pub const CAPGET: usize = 184;
+    pub const UNLINKAT: usize = 328;
+    pub const RENAMEAT2: usize = 382;
+    pub const STATX: usize = 397;
+    /// Linux 5.1+; before it, `CLOCK_GETTIME` (32-bit seconds).
+    pub const CLOCK_GETTIME64: usize = 403;
+    pub const CLOCK_NANOSLEEP: usize = 265;
+    /// Linux 5.1+; before it, `CLOCK_NANOSLEEP` (32-bit seconds).
+    pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
 /// arm's `msgctl` entry is `sys_old_msgctl`, which reads the layout version from the command: `IPC_64`

@@ -33,3 +33,18 @@ pub const SETNS: usize = 268;
 pub const GETRANDOM: usize = 278;
 /// No `ipc(2)` multiplexer in the generic table.
 pub const IPC: Option<usize> = None;
+// The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
+// which is all the tool needs).
+pub const IOCTL: usize = 29;
+pub const FCNTL: usize = 25;
+pub const FTRUNCATE: usize = 46;
+pub const FSYNC: usize = 82;
+pub const CAPGET: usize = 90;
+pub const UNLINKAT: usize = 35;
+pub const RENAMEAT2: usize = 276;
+pub const STATX: usize = 291;
+/// 64-bit: `clock_gettime` already has 64-bit seconds.
+pub const CLOCK_GETTIME64: usize = CLOCK_GETTIME;
+pub const CLOCK_NANOSLEEP: usize = 115;
+/// 64-bit: `clock_nanosleep` already has 64-bit seconds.
+pub const CLOCK_NANOSLEEP64: usize = CLOCK_NANOSLEEP;

@@ -35,6 +35,21 @@ pub mod nr {
     pub const MSGSND: usize = 400;
     pub const MSGRCV: usize = 401;
     pub const MSGCTL: usize = 402;
+    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
+    // which is all the tool needs).
+    pub const IOCTL: usize = 54;
+    pub const FCNTL: usize = 55;
+    pub const FTRUNCATE: usize = 93;
+    pub const FSYNC: usize = 118;
+    pub const CAPGET: usize = 184;
+    pub const UNLINKAT: usize = 294;
+    pub const RENAMEAT2: usize = 347;
+    pub const STATX: usize = 379;
+    /// 64-bit: `clock_gettime` already has 64-bit seconds.
+    pub const CLOCK_GETTIME64: usize = CLOCK_GETTIME;
+    pub const CLOCK_NANOSLEEP: usize = 262;
+    /// 64-bit: `clock_nanosleep` already has 64-bit seconds.
+    pub const CLOCK_NANOSLEEP64: usize = CLOCK_NANOSLEEP;
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.

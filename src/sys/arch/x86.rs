@@ -39,6 +39,21 @@ pub mod nr {
     pub const MSGSND: usize = 400;
     pub const MSGRCV: usize = 401;
     pub const MSGCTL: usize = 402;
+    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
+    // which is all the tool needs).
+    pub const IOCTL: usize = 54;
+    pub const FCNTL: usize = 55;
+    pub const FTRUNCATE: usize = 93;
+    pub const FSYNC: usize = 118;
+    pub const CAPGET: usize = 184;
+    pub const UNLINKAT: usize = 301;
+    pub const RENAMEAT2: usize = 353;
+    pub const STATX: usize = 383;
+    /// Linux 5.1+; before it, `CLOCK_GETTIME` (32-bit seconds).
+    pub const CLOCK_GETTIME64: usize = 403;
+    pub const CLOCK_NANOSLEEP: usize = 267;
+    /// Linux 5.1+; before it, `CLOCK_NANOSLEEP` (32-bit seconds).
+    pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
 /// The direct `msgctl` (5.1+, `compat_sys_msgctl` on x86_64 kernels) always speaks `IPC_64`; the

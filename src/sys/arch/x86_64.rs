@@ -36,6 +36,21 @@ pub mod nr {
     pub const TIMER_DELETE: usize = 226;
     /// No `ipc(2)` multiplexer on x86_64.
     pub const IPC: Option<usize> = None;
+    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
+    // which is all the tool needs).
+    pub const IOCTL: usize = 16;
+    pub const FCNTL: usize = 72;
+    pub const FTRUNCATE: usize = 77;
+    pub const FSYNC: usize = 74;
+    pub const CAPGET: usize = 125;
+    pub const UNLINKAT: usize = 263;
+    pub const RENAMEAT2: usize = 316;
+    pub const STATX: usize = 332;
+    /// 64-bit: `clock_gettime` already has 64-bit seconds.
+    pub const CLOCK_GETTIME64: usize = CLOCK_GETTIME;
+    pub const CLOCK_NANOSLEEP: usize = 230;
+    /// 64-bit: `clock_nanosleep` already has 64-bit seconds.
+    pub const CLOCK_NANOSLEEP64: usize = CLOCK_NANOSLEEP;
 }
 
 /// The direct `msgctl` always speaks `IPC_64`; OR-ing the flag in is `EINVAL` (measured).
