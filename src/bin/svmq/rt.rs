@@ -3,23 +3,100 @@
 //! # Safety
 //!
 //! The only `unsafe` of the `svmq` binary lives here: the `_start` assembly that hands the initial stack
-//! to Rust, reading `argv` from that stack (the kernel's layout: argc, argv[], NULL, envp[]), raw
-//! `read`/`write`/`openat`/`lseek`/`close`/`setns`/`getrandom`/`clock_gettime`/`rt_sigprocmask`/`exit_group`
-//! system calls on buffers the caller lends, reading the auxiliary vector, and
-//! the `mem*` functions compilers call.
+//! to Rust, reading `argv` and the environment from that stack (the kernel's layout: argc, argv[], NULL,
+//! envp[], NULL, auxv), raw system calls (`read`, `write`, `openat`, `lseek`, `close`, `fcntl`, `ioctl`,
+//! `statx`, `ftruncate`, `fsync`, `renameat2`, `unlinkat`, `setns`, `capget`, `clock_gettime`,
+//! `clock_nanosleep`, `rt_sigprocmask`, `getpid`, `exit_group`) on buffers the caller lends, reading the
+//! auxiliary vector, and the `mem*` functions compilers call.
 #![allow(unsafe_code)]
 
+use crate::kernel::MAX_PAYLOAD;
 use core::ffi::{CStr, c_char};
-use svmq::sys::raw::{nr, syscall1, syscall2, syscall3, syscall4};
-use svmq::sys::signal::{SigSet, sigset_add};
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use svmq::Frame;
+use svmq::sys::raw::{nr, syscall0, syscall1, syscall2, syscall3, syscall4, syscall5};
+use svmq::sys::{SigSet, sigset_add};
+
+/// The program's large buffers, in `.bss` rather than on the stack: no file size, and small stack frames
+/// (on powerpc, a frame beyond 32 KiB costs instructions at every access). Only one command runs per
+/// process, and it takes them once ([`big`]).
+pub struct Big {
+    /// A message.
+    pub frame: Frame<MAX_PAYLOAD>,
+    /// Another (`recv` compares a copy with what it takes).
+    pub copy: Frame<MAX_PAYLOAD>,
+    /// A zone file.
+    pub zone: [u8; 65536],
+    /// `restore`'s tables, one entry per queue.
+    pub keys: [u32; 32768],
+    pub ids: [u32; 32768],
+    pub filled: [(u32, u32); 32768],
+}
+
+static mut BIG: MaybeUninit<Big> = MaybeUninit::zeroed();
+static BIG_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The large buffers, zeroed. A second call is a program error (exit 134).
+#[inline(never)]
+pub fn big() -> &'static mut Big {
+    if BIG_TAKEN.load(Ordering::Relaxed) {
+        exit(134);
+    }
+    BIG_TAKEN.store(true, Ordering::Relaxed);
+    // SAFETY: the flag makes this the only reference to BIG ever made; BIG is zeroed, and zero is a valid
+    // value of every field (integers and arrays of integers: a Frame is a c_long and bytes).
+    unsafe { &mut *(&raw mut BIG).cast::<Big>() }
+}
 
 /// The command line, as the kernel left it on the initial stack.
 #[derive(Clone, Copy)]
 pub struct Args {
     argc: usize,
     argv: *const *const c_char,
-    /// The 16 random bytes the kernel put at `AT_RANDOM` in the auxiliary vector (0 if absent).
-    at_random: *const u8,
+}
+
+/// The environment (`NAME=value` strings up to a NULL), as `entry` found it.
+static ENVP: AtomicUsize = AtomicUsize::new(0);
+/// The 16 random bytes the kernel put at `AT_RANDOM` in the auxiliary vector (0 if absent).
+static AT_RANDOM: AtomicUsize = AtomicUsize::new(0);
+
+/// The value of environment variable `name`, if set.
+#[inline(never)]
+pub fn env(name: &[u8]) -> Option<&'static [u8]> {
+    let envp = ENVP.load(Ordering::Relaxed) as *const *const c_char;
+    if envp.is_null() {
+        return None;
+    }
+    let mut i = 0;
+    loop {
+        // SAFETY: envp is the kernel's NULL-terminated array of NUL-terminated strings, which live as
+        // long as the process; i never passes the NULL.
+        let s = unsafe {
+            let p = *envp.add(i);
+            if p.is_null() {
+                return None;
+            }
+            CStr::from_ptr(p).to_bytes()
+        };
+        if let Some(value) = s.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")) {
+            return Some(value);
+        }
+        i += 1;
+    }
+}
+
+/// The kernel's 16 `AT_RANDOM` bytes (zeros if the auxiliary vector has none).
+#[inline(never)]
+pub fn at_random() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    let p = AT_RANDOM.load(Ordering::Relaxed) as *const u8;
+    if !p.is_null() {
+        // SAFETY: AT_RANDOM points to 16 bytes the kernel placed on the initial stack, which lives as
+        // long as the process.
+        b.copy_from_slice(unsafe { core::slice::from_raw_parts(p, 16) });
+    }
+    b
 }
 
 impl Args {
@@ -40,17 +117,6 @@ impl Args {
             if p.is_null() { None } else { Some(CStr::from_ptr(p)) }
         }
     }
-
-    /// The kernel's 16 `AT_RANDOM` bytes (zeros if the auxiliary vector has none).
-    pub fn at_random(&self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        if !self.at_random.is_null() {
-            // SAFETY: AT_RANDOM points to 16 bytes the kernel placed on the initial stack, which lives as
-            // long as the process.
-            b.copy_from_slice(unsafe { core::slice::from_raw_parts(self.at_random, 16) });
-        }
-        b
-    }
 }
 
 // `_start`, per architecture, from the crate's arch layer (src/sys/arch/): it calls `entry` with the
@@ -59,7 +125,7 @@ svmq::svmq_entry!(entry);
 
 /// Called by `_start` with the initial stack pointer.
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
-    const AT_RANDOM: usize = 25;
+    const AT_RANDOM_TYPE: usize = 25;
     // SAFETY: at process entry sp points to argc, followed by argc argv pointers and a NULL, the
     // environment pointers and a NULL, then the auxiliary vector's (type, value) pairs ending with type 0.
     let args = unsafe {
@@ -69,14 +135,14 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
             p = p.add(1);
         }
         p = p.add(1);
-        let mut at_random = core::ptr::null();
         while *p != 0 {
-            if *p == AT_RANDOM {
-                at_random = *p.add(1) as *const u8;
+            if *p == AT_RANDOM_TYPE {
+                AT_RANDOM.store(*p.add(1), Ordering::Relaxed);
             }
             p = p.add(2);
         }
-        Args { argc, argv: sp.add(1).cast(), at_random }
+        ENVP.store(sp.add(argc + 2) as usize, Ordering::Relaxed);
+        Args { argc, argv: sp.add(1).cast() }
     };
     // A write to a closed pipe must be an error the tool reports (and `recv` recovers from), not a death
     // that loses a received message: SIGPIPE stays blocked, so such writes fail with EPIPE.
@@ -85,15 +151,23 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     exit(crate::main(args))
 }
 
-/// A closed standard descriptor (`svmq recv 5 >&-`) must stay an error, and must not be taken by a file
-/// the tool opens (`/etc/passwd` written to as standard output, `msg_next_id` given the restore's
-/// listing): each of 0, 1, 2 that is closed becomes `/dev/null` opened read-only, so writes to it still
-/// fail (`EBADF`) and later opens get descriptors above 2.
+/// A closed standard descriptor (`svmq recv 5 >&-`, `svmq send 5 1 - <&-`) must stay an error, and must
+/// not be taken by a file the tool opens (`/etc/passwd` written to as standard output, `msg_next_id`
+/// given the restore's listing): each of 0, 1, 2 that is closed becomes `/dev/null` opened the other way
+/// (0 write-only, 1 and 2 read-only), so using it still fails (`EBADF`) and later opens get descriptors
+/// above 2.
 fn guard_std_fds() {
-    while let Ok(fd) = open_read(c"/dev/null") {
+    while let Ok(fd) = openat(c"/dev/null", O_WRONLY, 0) {
         if fd > 2 {
             close(fd);
             break;
+        }
+        if fd > 0 {
+            // 1 or 2: read-only instead (the lowest free descriptor is this one again).
+            close(fd);
+            if open_read(c"/dev/null").is_err() {
+                break;
+            }
         }
     }
 }
@@ -118,6 +192,7 @@ pub const EIO: i32 = 5;
 
 /// `write(fd, buf)`, all of it (retrying short writes and EINTR). A `write` that returns 0 for a
 /// non-empty buffer makes no progress and never will: `EIO`, rather than a loop forever.
+#[inline(never)]
 pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
     while !buf.is_empty() {
         // SAFETY: buf is a live slice; write only reads it.
@@ -133,6 +208,7 @@ pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
 }
 
 /// `read(fd, buf)`: bytes read, 0 at end of file.
+#[inline(never)]
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
     loop {
         // SAFETY: buf is an exclusive live slice; read writes at most buf.len() bytes into it.
@@ -147,39 +223,179 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
 const O_CLOEXEC: usize = 0o2000000;
 const O_WRONLY: usize = 0o1;
 const O_CREAT: usize = 0o100;
-const O_TRUNC: usize = 0o1000;
+const O_EXCL: usize = 0o200;
+const O_NONBLOCK: usize = 0o4000;
+/// `O_APPEND`, as `fcntl(F_GETFL)` reports it.
+pub const O_APPEND: usize = 0o2000;
+/// Files of 2 GiB and more on 32-bit targets (a no-op flag, 0, where `off_t` is 64-bit).
+#[cfg(target_arch = "arm")]
+const O_LARGEFILE: usize = 0o400000;
+#[cfg(target_arch = "powerpc")]
+const O_LARGEFILE: usize = 0o200000;
+#[cfg(target_arch = "x86")]
+const O_LARGEFILE: usize = 0o100000;
+#[cfg(not(any(target_arch = "arm", target_arch = "powerpc", target_arch = "x86")))]
+const O_LARGEFILE: usize = 0;
 
-/// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC | O_LARGEFILE, mode)`.
 fn openat(path: &CStr, flags: usize, mode: usize) -> Result<i32, i32> {
+    let flags = flags | O_CLOEXEC | O_LARGEFILE;
     // SAFETY: path is NUL-terminated; openat only reads it.
-    let r = unsafe { syscall4(nr::OPENAT, -100isize as usize, path.as_ptr() as usize, flags | O_CLOEXEC, mode) };
+    let r = unsafe { syscall4(nr::OPENAT, -100isize as usize, path.as_ptr() as usize, flags, mode) };
     decode(r).map(|fd| fd as i32)
 }
 
+/// `openat(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)`: never waits for a FIFO's writer (the
+/// caller checks what it opened with [`fstat`]).
+#[inline(never)]
+pub fn open_read_nonblock(path: &CStr) -> Result<i32, i32> {
+    openat(path, O_NONBLOCK, 0)
+}
+
+/// `openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)`: a file that did not exist.
+#[inline(never)]
+pub fn create_new(path: &CStr) -> Result<i32, i32> {
+    openat(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+}
+
 /// `openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)`.
+#[inline(never)]
 pub fn open_read(path: &CStr) -> Result<i32, i32> {
     openat(path, 0, 0)
 }
 
 /// `openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC)`: an existing file, not truncated (a sysctl).
+#[inline(never)]
 pub fn open_write(path: &CStr) -> Result<i32, i32> {
     openat(path, O_WRONLY, 0)
 }
 
-/// `openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)`: a new or emptied file only
-/// its owner reads (a dump holds the messages).
-pub fn create(path: &CStr) -> Result<i32, i32> {
-    openat(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-}
-
 /// `lseek(fd, 0, SEEK_SET)`: back to the start; `ESPIPE` for a pipe or terminal.
+#[inline(never)]
 pub fn rewind(fd: i32) -> Result<(), i32> {
     // SAFETY: no memory is passed.
     let r = unsafe { syscall3(nr::LSEEK, fd as usize, 0, 0) };
     decode(r).map(|_| ())
 }
 
+/// `lseek(fd, 0, SEEK_CUR)`: the file offset (`EOVERFLOW` past 2 GiB on 32-bit targets).
+#[inline(never)]
+pub fn offset(fd: i32) -> Result<u64, i32> {
+    // SAFETY: no memory is passed.
+    let r = unsafe { syscall3(nr::LSEEK, fd as usize, 0, 1) };
+    decode(r).map(|o| o as u64)
+}
+
+/// `ftruncate(fd, len)` (a 32-bit length on 32-bit targets: `EINVAL` for 2 GiB and more).
+#[inline(never)]
+pub fn truncate(fd: i32, len: u64) -> Result<(), i32> {
+    let len = isize::try_from(len).map_err(|_| 22)?;
+    // SAFETY: no memory is passed.
+    let r = unsafe { syscall2(nr::FTRUNCATE, fd as usize, len as usize) };
+    decode(r).map(|_| ())
+}
+
+/// `fsync(fd)`.
+#[inline(never)]
+pub fn fsync(fd: i32) -> Result<(), i32> {
+    // SAFETY: no memory is passed.
+    decode(unsafe { syscall1(nr::FSYNC, fd as usize) }).map(|_| ())
+}
+
+/// `fcntl(fd, F_GETFL)`: the file status flags (`O_APPEND`, ...).
+#[inline(never)]
+pub fn status_flags(fd: i32) -> Result<usize, i32> {
+    const F_GETFL: usize = 3;
+    // SAFETY: no memory is passed.
+    decode(unsafe { syscall2(nr::FCNTL, fd as usize, F_GETFL) })
+}
+
+/// `renameat2(AT_FDCWD, from, AT_FDCWD, to, 0)`: `to` replaced atomically.
+#[inline(never)]
+pub fn rename(from: &CStr, to: &CStr) -> Result<(), i32> {
+    const AT_FDCWD: usize = -100isize as usize;
+    // SAFETY: both paths are NUL-terminated; the call only reads them.
+    let r = unsafe { syscall5(nr::RENAMEAT2, AT_FDCWD, from.as_ptr() as usize, AT_FDCWD, to.as_ptr() as usize, 0) };
+    decode(r).map(|_| ())
+}
+
+/// `unlinkat(AT_FDCWD, path, 0)`.
+#[inline(never)]
+pub fn unlink(path: &CStr) {
+    // SAFETY: path is NUL-terminated; the call only reads it.
+    unsafe { syscall3(nr::UNLINKAT, -100isize as usize, path.as_ptr() as usize, 0) };
+}
+
+/// What [`fstat`] tells: the file type bits of `st_mode` and the size.
+#[derive(Clone, Copy)]
+pub struct FileInfo {
+    /// `st_mode & S_IFMT`.
+    pub kind: u32,
+    pub size: u64,
+}
+
+/// `S_IFREG`.
+pub const S_IFREG: u32 = 0o100000;
+
+/// `statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE)`: the type and size of an open file. The
+/// `statx` buffer has one layout on every architecture.
+#[inline(never)]
+pub fn fstat(fd: i32) -> Result<FileInfo, i32> {
+    const AT_EMPTY_PATH: usize = 0x1000;
+    const STATX_TYPE_SIZE: usize = 0x1 | 0x200;
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is 256 writable bytes, struct statx's size; the path is an empty C string.
+    let r = unsafe {
+        syscall5(
+            nr::STATX,
+            fd as usize,
+            c"".as_ptr() as usize,
+            AT_EMPTY_PATH,
+            STATX_TYPE_SIZE,
+            buf.as_mut_ptr() as usize,
+        )
+    };
+    decode(r)?;
+    let mode = u16::from_ne_bytes([buf[28], buf[29]]);
+    let mut size = [0u8; 8];
+    size.copy_from_slice(&buf[40..48]);
+    Ok(FileInfo { kind: u32::from(mode) & 0o170000, size: u64::from_ne_bytes(size) })
+}
+
+/// `ioctl(fd, TCGETS)` succeeds: `fd` is a terminal.
+#[inline(never)]
+pub fn is_terminal(fd: i32) -> bool {
+    #[cfg(target_arch = "powerpc")]
+    const TCGETS: usize = 0x402c_7413; // _IOR('t', 19, struct termios): powerpc's own encoding
+    #[cfg(not(target_arch = "powerpc"))]
+    const TCGETS: usize = 0x5401;
+    let mut termios = [0u8; 64];
+    // SAFETY: termios is 64 writable bytes, more than any architecture's struct termios (44 to 60).
+    let r = unsafe { syscall3(nr::IOCTL, fd as usize, TCGETS, termios.as_mut_ptr() as usize) };
+    decode(r).is_ok()
+}
+
+/// `capget`: whether capability `cap` (0..=63) is in the effective set.
+#[inline(never)]
+pub fn has_capability(cap: u32) -> bool {
+    const VERSION_3: u32 = 0x2008_0522;
+    let header = [VERSION_3, 0];
+    let mut data = [0u32; 6]; // two __user_cap_data_struct: effective, permitted, inheritable
+    // SAFETY: header is the two-word header; data the two three-word structs version 3 writes.
+    let r = unsafe { syscall2(nr::CAPGET, header.as_ptr() as usize, data.as_mut_ptr() as usize) };
+    let word = if cap < 32 { data[0] } else { data[3] };
+    decode(r).is_ok() && word & (1 << (cap % 32)) != 0
+}
+
+/// `getpid()`.
+#[inline(never)]
+pub fn pid() -> i32 {
+    // SAFETY: no memory is passed.
+    unsafe { syscall0(nr::GETPID) as i32 }
+}
+
 /// `setns(fd, CLONE_NEWIPC)`: joins the IPC namespace `fd` refers to.
+#[inline(never)]
 pub fn setns_ipc(fd: i32) -> Result<(), i32> {
     const CLONE_NEWIPC: usize = 0x0800_0000;
     // SAFETY: no memory is passed.
@@ -188,35 +404,73 @@ pub fn setns_ipc(fd: i32) -> Result<(), i32> {
 }
 
 /// `close(fd)`.
+#[inline(never)]
 pub fn close(fd: i32) {
     // SAFETY: closing a descriptor this program opened.
     unsafe { syscall1(nr::CLOSE, fd as usize) };
 }
 
-/// `getrandom(buf, GRND_NONBLOCK)`: fills `buf` from the kernel's generator, or `EAGAIN` while it is
-/// not yet initialized (early boot) instead of blocking. A short fill is `EAGAIN` too.
-pub fn getrandom(buf: &mut [u8]) -> Result<(), i32> {
-    const GRND_NONBLOCK: usize = 1;
-    // SAFETY: buf is an exclusive live slice of the length passed.
-    let r = unsafe { syscall3(nr::GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), GRND_NONBLOCK) };
-    match decode(r) {
-        Ok(n) if n == buf.len() => Ok(()),
-        Ok(_) => Err(11),
-        Err(e) => Err(e),
+/// `CLOCK_REALTIME`.
+pub const REALTIME: usize = 0;
+/// `CLOCK_MONOTONIC`.
+pub const MONOTONIC: usize = 1;
+
+/// `clock_gettime(clock)`: seconds and nanoseconds ((0, 0) if the clock cannot be read). 32-bit targets
+/// ask `clock_gettime64` first (64-bit seconds: right after 2038), then the old call.
+#[inline(never)]
+pub fn now(clock: usize) -> (i64, i64) {
+    let mut ts = [0i64; 2];
+    // SAFETY: ts is a live struct __kernel_timespec (64-bit seconds and nanoseconds), what clock_gettime64
+    // writes (and clock_gettime on 64-bit targets, where they are the same call).
+    if decode(unsafe { syscall2(nr::CLOCK_GETTIME64, clock, ts.as_mut_ptr() as usize) }).is_ok() {
+        return (ts[0], ts[1]);
     }
+    let mut old = [0isize; 2];
+    // SAFETY: old is a live struct timespec of `long` words, what the old call writes.
+    if decode(unsafe { syscall2(nr::CLOCK_GETTIME, clock, old.as_mut_ptr() as usize) }).is_ok() {
+        return (old[0] as i64, old[1] as i64);
+    }
+    (0, 0)
 }
 
-/// `clock_gettime(CLOCK_MONOTONIC)` nanoseconds folded to 64 bits (entropy for a fallback key, not a clock).
-pub fn clock_bits() -> u64 {
-    const CLOCK_MONOTONIC: usize = 1;
-    let mut ts = [0usize; 2];
-    // SAFETY: ts is a live struct timespec as this call fills it: two words, `long` seconds and
-    // nanoseconds (the 32-bit targets' old clock_gettime uses 32-bit words too).
-    unsafe { syscall2(nr::CLOCK_GETTIME, CLOCK_MONOTONIC, ts.as_mut_ptr() as usize) };
-    (ts[0] as u64).wrapping_mul(1_000_000_007) ^ ts[1] as u64
+/// [`now`] in nanoseconds.
+#[inline(never)]
+pub fn now_ns(clock: usize) -> i64 {
+    let (s, ns) = now(clock);
+    s.wrapping_mul(1_000_000_000).wrapping_add(ns)
+}
+
+/// `clock_nanosleep(CLOCK_MONOTONIC, 0, ns)` (under a second); a signal ends it early. 32-bit targets
+/// ask `clock_nanosleep_time64` first, then the old call.
+#[inline(never)]
+pub fn sleep(ns: i64) {
+    let ts = [0i64, ns];
+    // SAFETY: ts is a live struct __kernel_timespec the call only reads; no remainder is asked for.
+    if decode(unsafe { syscall4(nr::CLOCK_NANOSLEEP64, MONOTONIC, 0, ts.as_ptr() as usize, 0) }) != Err(38) {
+        return;
+    }
+    let old = [0isize, ns as isize];
+    // SAFETY: old is a live struct timespec of `long` words, what the old call reads.
+    unsafe { syscall4(nr::CLOCK_NANOSLEEP, MONOTONIC, 0, old.as_ptr() as usize, 0) };
+}
+
+/// `parts` joined into `buf` as a C string; `None` if too long or if a part holds a NUL.
+#[inline(never)]
+pub fn cpath<'b>(buf: &'b mut [u8; 4096], parts: &[&[u8]]) -> Option<&'b CStr> {
+    let mut n = 0;
+    for p in parts {
+        if p.contains(&0) {
+            return None;
+        }
+        buf.get_mut(n..n + p.len())?.copy_from_slice(p);
+        n += p.len();
+    }
+    *buf.get_mut(n)? = 0;
+    CStr::from_bytes_with_nul(buf.get(..=n)?).ok()
 }
 
 /// `exit_group(code)`.
+#[inline(never)]
 pub fn exit(code: i32) -> ! {
     loop {
         // SAFETY: exit_group does not return.
