@@ -253,22 +253,27 @@ impl Line {
         v.map(|v| v as u32).ok_or_else(|| self.invalid("mode", s, Must::Text("octal 0..777")))
     }
 
-    /// The value of option `i` as seconds (`2`, `0.25`, at most nanosecond precision), in nanoseconds.
+    /// The value of option `i` as seconds (`2`, `0.25`, at most nanosecond precision), in nanoseconds (at
+    /// most `i64::MAX`).
     #[inline(never)]
     pub fn seconds(&self, i: usize) -> Result<Option<u64>, Fail> {
         let Some(s) = self.value(i) else { return Ok(None) };
-        let (int, frac) = match s.iter().position(|&c| c == b'.') {
-            Some(dot) => (s.get(..dot).unwrap_or(b""), s.get(dot + 1..).unwrap_or(b"")),
-            None => (s, &b""[..]),
-        };
-        let nanos = match frac.len() {
-            0 if s.last() != Some(&b'.') => Some(0),
-            1..=9 => digits(frac, 10).map(|f| f * 10u64.pow(9 - frac.len() as u32)),
-            _ => None,
-        };
-        let v = digits(int, 10).zip(nanos).and_then(|(s, n)| s.checked_mul(1_000_000_000)?.checked_add(n));
-        v.map(Some)
-            .ok_or_else(|| self.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25 (at most 9 decimals)")))
+        // Digits with at most one '.' between digits; 9 decimals at most.
+        let (mut v, mut decimals) = (Some(0u64), None::<u32>);
+        for &c in s {
+            match c {
+                b'.' if decimals.is_none() => decimals = Some(0),
+                b'0'..=b'9' => {
+                    decimals = decimals.map(|d| d + 1);
+                    v = v.and_then(|v| v.checked_mul(10)?.checked_add(u64::from(c - b'0')));
+                }
+                _ => v = None,
+            }
+        }
+        let d = decimals.unwrap_or(0);
+        let ends = s.first().is_some_and(u8::is_ascii_digit) && s.last().is_some_and(u8::is_ascii_digit);
+        let v = v.filter(|_| ends && d <= 9).and_then(|v| v.checked_mul(10u64.pow(9 - d))).filter(|&v| v <= i64::MAX as u64);
+        v.map(Some).ok_or_else(|| self.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25 (at most 9 decimals)")))
     }
 }
 
@@ -288,7 +293,6 @@ pub fn nth_word(s: &'static [u8], n: usize) -> &'static [u8] {
 }
 
 /// The index of `a` in `words`.
-#[inline(never)]
 pub fn word(a: &[u8], words: &[&str]) -> Option<usize> {
     words.iter().position(|w| w.as_bytes() == a)
 }

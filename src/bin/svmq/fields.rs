@@ -47,7 +47,6 @@ pub fn name(col: u8) -> &'static [u8] {
 }
 
 /// The column called `word`, in any case.
-#[inline(never)]
 pub fn named(word: &[u8]) -> Option<u8> {
     (0..=MODE).find(|&c| {
         let n = name(c);
@@ -77,7 +76,6 @@ pub struct Ctx {
 }
 
 /// Writes column `col` of queue `q` as lsipc's text (nothing for an empty cell).
-#[inline(never)]
 pub fn text(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
     match col {
         KEY => {
@@ -127,7 +125,6 @@ pub fn text(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
 }
 
 /// Writes column `col` of queue `q` as a JSON member (`"name":value`).
-#[inline(never)]
 pub fn json(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
     out.put("\"");
     for &c in name(col) {

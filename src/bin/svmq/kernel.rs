@@ -108,7 +108,6 @@ pub fn stat_or(what: &'static str, q: Queue) -> Result<Status, Fail> {
 }
 
 /// `--ns PID|PATH`: joins the IPC namespace of process PID, or of a namespace file.
-#[inline(never)]
 pub fn enter_ns(spec: &'static [u8]) -> Res {
     let pid = !spec.is_empty() && spec.iter().all(u8::is_ascii_digit);
     let mut buf = [0u8; 4096];
@@ -154,7 +153,6 @@ pub const SYSCTLS: [&core::ffi::CStr; 3] =
     [c"/proc/sys/kernel/msgmax", c"/proc/sys/kernel/msgmnb", c"/proc/sys/kernel/msgmni"];
 
 /// Writes `value` to sysctl `path`.
-#[inline(never)]
 pub fn write_sysctl(path: &'static core::ffi::CStr, value: u32) -> Res {
     let arg = Arg::Str(path.to_bytes());
     let fd = rt::open_write(path).map_err(|e| fail("write", arg, Errno::from_raw(e), NEEDS_ROOT))?;

@@ -128,7 +128,6 @@ fn each(filter: &Filter, f: &mut dyn FnMut(Queue, &Status)) -> Res {
 }
 
 /// `ipcs -q` and its `-t`, `-p`, `-c`; or JSON.
-#[inline(never)]
 fn ipcs_list(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, format: u32) -> Res {
     out.put(match format {
         11 => "{\"messages\":[",
@@ -199,7 +198,6 @@ fn owner(out: &mut Out, names: &mut Names, uid: u32) {
 }
 
 /// lsipc's table (aligned, raw or export), two passes over the queues: widths, then rows.
-#[inline(never)]
 fn table(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, g: u32) -> Res {
     let (raw, export) = (g & RAW != 0, g & EXPORT != 0);
     let aligned = !raw && !export;
@@ -311,7 +309,6 @@ fn needs_escape(c: u8, esc: Escape, before_x: bool) -> bool {
 }
 
 /// `-l` and `-u`, as text (ipcs) or JSON.
-#[inline(never)]
 fn system(out: &mut Out, limits_wanted: bool, json: bool) -> Res {
     if limits_wanted {
         let l = limits_or("ls -l")?;

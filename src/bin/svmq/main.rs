@@ -74,7 +74,6 @@ pub fn main(args: rt::Args) -> i32 {
 }
 
 /// `svmq [--ns PID|PATH] [-h | --help | -V | --version] COMMAND ...`.
-#[inline(never)]
 fn run(args: rt::Args, out: &mut Out) -> Res {
     let mut i = 1;
     let mut ns = None;

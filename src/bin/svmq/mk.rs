@@ -68,7 +68,6 @@ fn random_key(n: u32) -> Key {
 }
 
 /// `PATH:PROJ` → `ftok(PATH, PROJ)`.
-#[inline(never)]
 fn key_from_file(line: &Line, spec: &'static [u8]) -> Result<Key, Fail> {
     let bad = || line.invalid("key file", spec, Must::Text("PATH:PROJ with PROJ in 0..255"));
     let colon = spec.iter().rposition(|&c| c == b':').ok_or_else(bad)?;

@@ -41,7 +41,6 @@ impl Names {
 }
 
 /// Streams the file; the length of the first name whose line has `id` (0 if none).
-#[inline(never)]
 fn lookup(db: Db, id: u32, name: &mut [u8; NAME_MAX]) -> usize {
     let mut found = 0;
     scan(db, name, &mut |n, line_id| {
@@ -54,7 +53,6 @@ fn lookup(db: Db, id: u32, name: &mut [u8; NAME_MAX]) -> usize {
 }
 
 /// The id of the first line named `wanted` (`chown`'s reading of a user or group name).
-#[inline(never)]
 pub fn id_of(db: Db, wanted: &[u8]) -> Option<u32> {
     let mut name = [0u8; NAME_MAX];
     let mut found = None;
@@ -101,7 +99,6 @@ struct Parser {
 
 impl Parser {
     /// Takes one byte; the id when it completes a line's id field (its `:` seen) with a usable name.
-    #[inline(never)]
     fn feed(&mut self, c: u8, name: &mut [u8; NAME_MAX]) -> Option<u32> {
         match (c, self.field) {
             (b'\n', _) => {

@@ -26,7 +26,6 @@ const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 const DAYS: &[u8; 21] = b"SunMonTueWedThuFriSat";
 
 /// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
-#[inline(never)]
 fn utf8(s: &[u8]) -> bool {
     let mut i = 0;
     while let Some(&c) = s.get(i) {
@@ -223,7 +222,6 @@ impl Out {
 
     /// A JSON string: `"`, `\\` and control characters escaped; bytes that are not UTF-8 are taken as
     /// Latin-1 (`\u00XX`), so the document is always valid.
-    #[inline(never)]
     pub fn json_str(&mut self, s: &[u8]) -> &mut Self {
         let utf8 = utf8(s);
         self.bytes(b"\"");
@@ -305,7 +303,6 @@ impl Out {
     }
 
     /// ISO 8601 as util-linux writes it: `2026-12-06T18:46:27+01:00` (the sign is that of the hours).
-    #[inline(never)]
     pub fn iso(&mut self, tm: &Tm) -> &mut Self {
         let min = tm.gmtoff / 60;
         let sign: &[u8] = if min / 60 < 0 { b"-" } else { b"+" };
@@ -315,7 +312,6 @@ impl Out {
     }
 
     /// A size as util-linux prints one with one-letter suffixes (`0B`, `1023B`, `1.5K`, `1024K`, `1M`).
-    #[inline(never)]
     pub fn human(&mut self, bytes: u64) -> &mut Self {
         let mut exp = 0;
         while exp < 60 && bytes >= 1 << (exp + 10) {

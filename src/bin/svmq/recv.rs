@@ -78,7 +78,6 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
 
 /// One message, received and written whole, or left queued; failures reported here (a timeout or an
 /// empty queue after `got` > 0 messages: the partial result's status).
-#[inline(never)]
 fn one(
     ask: &Ask,
     got: i64,
@@ -154,7 +153,6 @@ fn why(e: Errno) -> &'static str {
 /// The message `ask` selects, copied into `copy` by position: `Some((type, length))`, length
 /// `usize::MAX` if there is none now; `None` where `MSG_COPY` cannot copy (missing, or a message over
 /// 65536 bytes).
-#[inline(never)]
 fn find(ask: &Ask, copy: &mut Frame<MAX_PAYLOAD>) -> Option<(MsgType, usize)> {
     let (w, except) = (ask.msgtyp, matches!(ask.select, Select::Except(_)));
     let mut best = (u32::MAX, i64::MAX);
@@ -186,7 +184,6 @@ fn find(ask: &Ask, copy: &mut Frame<MAX_PAYLOAD>) -> Option<(MsgType, usize)> {
 }
 
 /// Writes a message already taken; if the write fails, it goes back to the end of the queue.
-#[inline(never)]
 fn write_taken(ask: &Ask, out: &mut Out, frame: &Frame<MAX_PAYLOAD>, n: usize) -> Res {
     let mtype = frame.mtype().unwrap_or(MsgType::MIN);
     write(ask, out, mtype, frame.text().get(..n).unwrap_or(&[])).map_err(|e| {

@@ -100,7 +100,6 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
     r
 }
 
-#[inline(never)]
 fn restore(s: &mut State, line: &Line, frame: &mut Frame<MAX_PAYLOAD>, out: &mut Out) -> Res {
     // A pipe or FIFO cannot be read twice; statx says what it is (without it, Linux before 4.11: lseek).
     if !rt::fstat(s.fd).map_or(rt::rewind(s.fd).is_ok(), |f| f.kind == rt::S_IFREG) {
@@ -144,7 +143,6 @@ fn restore(s: &mut State, line: &Line, frame: &mut Frame<MAX_PAYLOAD>, out: &mut
 const LIMIT_NAMES: &[u8] = b"msgmaxmsgmnbmsgmni";
 
 /// The check; returns the limits to raise (0: none).
-#[inline(never)]
 fn check(s: &mut State, raise: bool, frame: &mut Frame<MAX_PAYLOAD>) -> Result<[u32; 3], Fail> {
     let have = limits_or("restore")?;
     let dumped = pass(s, Pass::Check, frame)?;
@@ -228,7 +226,6 @@ fn msg_nothing(text: &'static str) -> Fail {
 }
 
 /// The checks of one queue of the dump.
-#[inline(never)]
 fn check_queue(s: &mut State, k: Key, id: i32, st: &Settings) -> Res {
     if s.key.is_some() && s.n > 0 {
         return Err(msg_nothing("--key restores a dump of one queue; this one has more"));
@@ -273,7 +270,6 @@ fn check_queue(s: &mut State, k: Key, id: i32, st: &Settings) -> Res {
 }
 
 /// Creates a queue (0600, this user) with room for its messages.
-#[inline(never)]
 fn create(s: &mut State, k: Key, id: i32, qbytes: u64) -> Result<Queue, Fail> {
     if s.same_id {
         write_next_id(id)?;
@@ -308,7 +304,6 @@ fn grow(s: &mut State, q: Queue, room: u64) -> Res {
 }
 
 /// Sends one message of the dump to the queue being filled.
-#[inline(never)]
 fn fill(s: &mut State, q: Queue, frame: &Frame<MAX_PAYLOAD>, len: usize) -> Res {
     let i = s.n.saturating_sub(1) % MAX_QUEUES;
     let (count, bytes) = (s.filled[i].0 + 1, s.filled[i].1 + len as u32);
@@ -408,7 +403,6 @@ fn untouched(s: &State, i: usize) -> bool {
 }
 
 /// Removes what the restore made, never a queue someone else has used meanwhile (see the module's text).
-#[inline(never)]
 fn undo(s: &State) {
     let mut kept = 0;
     for i in 0..s.n {

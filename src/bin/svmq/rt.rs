@@ -87,7 +87,6 @@ pub fn env(name: &[u8]) -> Option<&'static [u8]> {
 }
 
 /// The kernel's 16 `AT_RANDOM` bytes (zeros if the auxiliary vector has none).
-#[inline(never)]
 pub fn at_random() -> [u8; 16] {
     let mut b = [0u8; 16];
     let p = AT_RANDOM.load(Ordering::Relaxed) as *const u8;
@@ -247,13 +246,11 @@ fn openat(path: &CStr, flags: usize, mode: usize) -> Result<i32, i32> {
 
 /// `openat(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)`: never waits for a FIFO's writer (the
 /// caller checks what it opened with [`fstat`]).
-#[inline(never)]
 pub fn open_read_nonblock(path: &CStr) -> Result<i32, i32> {
     openat(path, O_NONBLOCK, 0)
 }
 
 /// `openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)`: a file that did not exist.
-#[inline(never)]
 pub fn create_new(path: &CStr) -> Result<i32, i32> {
     openat(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
 }
@@ -279,7 +276,6 @@ pub fn rewind(fd: i32) -> Result<(), i32> {
 }
 
 /// `lseek(fd, 0, SEEK_CUR)`: the file offset (`EOVERFLOW` past 2 GiB on 32-bit targets).
-#[inline(never)]
 pub fn offset(fd: i32) -> Result<u64, i32> {
     // SAFETY: no memory is passed.
     let r = unsafe { syscall3(nr::LSEEK, fd as usize, 0, 1) };
@@ -287,7 +283,6 @@ pub fn offset(fd: i32) -> Result<u64, i32> {
 }
 
 /// `ftruncate(fd, len)` (a 32-bit length on 32-bit targets: `EINVAL` for 2 GiB and more).
-#[inline(never)]
 pub fn truncate(fd: i32, len: u64) -> Result<(), i32> {
     let len = isize::try_from(len).map_err(|_| 22)?;
     // SAFETY: no memory is passed.
@@ -296,14 +291,12 @@ pub fn truncate(fd: i32, len: u64) -> Result<(), i32> {
 }
 
 /// `fsync(fd)`.
-#[inline(never)]
 pub fn fsync(fd: i32) -> Result<(), i32> {
     // SAFETY: no memory is passed.
     decode(unsafe { syscall1(nr::FSYNC, fd as usize) }).map(|_| ())
 }
 
 /// `fcntl(fd, F_GETFL)`: the file status flags (`O_APPEND`, ...).
-#[inline(never)]
 pub fn status_flags(fd: i32) -> Result<usize, i32> {
     const F_GETFL: usize = 3;
     // SAFETY: no memory is passed.
@@ -311,7 +304,6 @@ pub fn status_flags(fd: i32) -> Result<usize, i32> {
 }
 
 /// `renameat2(AT_FDCWD, from, AT_FDCWD, to, 0)`: `to` replaced atomically.
-#[inline(never)]
 pub fn rename(from: &CStr, to: &CStr) -> Result<(), i32> {
     const AT_FDCWD: usize = -100isize as usize;
     // SAFETY: both paths are NUL-terminated; the call only reads them.
@@ -320,7 +312,6 @@ pub fn rename(from: &CStr, to: &CStr) -> Result<(), i32> {
 }
 
 /// `unlinkat(AT_FDCWD, path, 0)`.
-#[inline(never)]
 pub fn unlink(path: &CStr) {
     // SAFETY: path is NUL-terminated; the call only reads it.
     unsafe { syscall3(nr::UNLINKAT, -100isize as usize, path.as_ptr() as usize, 0) };
@@ -363,7 +354,6 @@ pub fn fstat(fd: i32) -> Result<FileInfo, i32> {
 }
 
 /// `ioctl(fd, TCGETS)` succeeds: `fd` is a terminal.
-#[inline(never)]
 pub fn is_terminal(fd: i32) -> bool {
     #[cfg(target_arch = "powerpc")]
     const TCGETS: usize = 0x402c_7413; // _IOR('t', 19, struct termios): powerpc's own encoding
@@ -376,7 +366,6 @@ pub fn is_terminal(fd: i32) -> bool {
 }
 
 /// `capget`: whether capability `cap` (0..=63) is in the effective set.
-#[inline(never)]
 pub fn has_capability(cap: u32) -> bool {
     const VERSION_3: u32 = 0x2008_0522;
     let header = [VERSION_3, 0];
@@ -395,7 +384,6 @@ pub fn pid() -> i32 {
 }
 
 /// `setns(fd, CLONE_NEWIPC)`: joins the IPC namespace `fd` refers to.
-#[inline(never)]
 pub fn setns_ipc(fd: i32) -> Result<(), i32> {
     const CLONE_NEWIPC: usize = 0x0800_0000;
     // SAFETY: no memory is passed.
@@ -442,7 +430,6 @@ pub fn now_ns(clock: usize) -> i64 {
 
 /// `clock_nanosleep(CLOCK_MONOTONIC, 0, ns)` (under a second); a signal ends it early. 32-bit targets
 /// ask `clock_nanosleep_time64` first, then the old call.
-#[inline(never)]
 pub fn sleep(ns: i64) {
     let ts = [0i64, ns];
     // SAFETY: ts is a live struct __kernel_timespec the call only reads; no remainder is asked for.

@@ -26,7 +26,6 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
     r
 }
 
-#[inline(never)]
 fn list(fd: i32, out: &mut Out) -> Res {
     let bad = |b: crate::dumpfile::Bad| match b {
         crate::dumpfile::Bad::Io(e) => fail("show: read", Arg::None, e, ""),

@@ -87,7 +87,6 @@ impl Zone {
     }
 
     /// Finds the table (the 64-bit one of version 2+) and the footer's rule.
-    #[inline(never)]
     fn parse(&mut self) -> bool {
         let d = self.data;
         let (mut hdr, mut t) = (0, 4);
@@ -184,7 +183,6 @@ fn be(d: &[u8], at: usize, n: usize) -> i64 {
 
 impl Rule {
     /// Seconds east of UTC at `t`, as glibc's `__tz_compute` decides: the rule's dates in `t`'s UTC year.
-    #[inline(never)]
     fn offset(self, t: i64) -> i32 {
         if !self.daylight {
             return self.std;
