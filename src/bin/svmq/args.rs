@@ -156,51 +156,53 @@ impl Line {
     #[inline(never)]
     fn walk(&self, f: &mut dyn FnMut(Item) -> Result<(), Fail>) -> Result<(), Fail> {
         let cmd = Some(self.cmd);
-        let mut i = self.first;
-        let mut options = true;
-        let mut next = || {
-            let v = self.args.get(i).map(|v| v.to_bytes());
+        let arg = |i: usize| self.args.get(i).map(|v| v.to_bytes());
+        let (mut i, mut options) = (self.first, true);
+        while let Some(a) = arg(i) {
             i += 1;
-            v
-        };
-        while let Some(a) = next() {
-            let negative = a.get(1).is_some_and(u8::is_ascii_digit);
-            if !options || a.len() < 2 || a.first() != Some(&b'-') || negative {
+            let rest = a.get(1..).unwrap_or(b"");
+            if !options || a.first() != Some(&b'-') || rest.first().is_none_or(u8::is_ascii_digit) {
                 f((usize::MAX, a))?;
                 continue;
             }
-            if a == b"--" {
+            // A long option, with its name and any `=value`; or a cluster of short ones (`-tp`), one that
+            // takes a value ending it (`-p600`).
+            let long = rest.strip_prefix(b"-");
+            if long == Some(b"") {
                 options = false;
                 continue;
             }
-            let (long, mut rest) = match a.strip_prefix(b"--") {
-                Some(l) => (Some(l), &b""[..]),
-                None => (None, a.get(1..).unwrap_or(b"")),
-            };
-            // A long option, or a cluster of short ones (one that takes a value ends it).
-            loop {
-                let (name, inline) = match long {
-                    Some(l) => match l.iter().position(|&c| c == b'=') {
-                        Some(eq) => (l.get(..eq).unwrap_or(b""), l.get(eq + 1..)),
-                        None => (l, None),
-                    },
-                    None => (&b""[..], None),
+            let mut j = 0;
+            while j < rest.len() {
+                let (name, short, inline) = match long {
+                    Some(l) => {
+                        j = rest.len();
+                        match l.iter().position(|&c| c == b'=') {
+                            Some(eq) => (l.get(..eq).unwrap_or(b""), 0, l.get(eq + 1..)),
+                            None => (l, 0, None),
+                        }
+                    }
+                    None => {
+                        j += 1;
+                        (&b""[..], rest.get(j - 1).copied().unwrap_or(0), None)
+                    }
                 };
-                let short = if long.is_some() { 0 } else { rest.first().copied().unwrap_or(0) };
-                rest = rest.get(1..).unwrap_or(b"");
                 let (k, opt) = self.find(name, short).ok_or_else(|| bad(cmd, Bad::Unknown(a)))?;
-                let takes = !field(opt, 3).is_empty();
-                let v = match (takes, inline) {
-                    (false, Some(_)) => return Err(bad(cmd, Bad::NoValue(opt))),
-                    (false, None) => b"",
-                    (true, Some(v)) => v,
-                    (true, None) if long.is_none() && !rest.is_empty() => core::mem::take(&mut rest),
-                    (true, None) => next().ok_or_else(|| bad(cmd, Bad::MissingValue(opt)))?,
+                let v = match (field(opt, 3).is_empty(), inline) {
+                    (true, Some(_)) => return Err(bad(cmd, Bad::NoValue(opt))),
+                    (true, None) => b"",
+                    (false, Some(v)) => v,
+                    (false, None) if j < rest.len() => {
+                        let v = rest.get(j..).unwrap_or(b"");
+                        j = rest.len();
+                        v
+                    }
+                    (false, None) => {
+                        i += 1;
+                        arg(i - 1).ok_or_else(|| bad(cmd, Bad::MissingValue(opt)))?
+                    }
                 };
                 f((k, v))?;
-                if long.is_some() || rest.is_empty() {
-                    break;
-                }
             }
         }
         Ok(())
@@ -272,8 +274,12 @@ impl Line {
         }
         let d = decimals.unwrap_or(0);
         let ends = s.first().is_some_and(u8::is_ascii_digit) && s.last().is_some_and(u8::is_ascii_digit);
-        let v = v.filter(|_| ends && d <= 9).and_then(|v| v.checked_mul(10u64.pow(9 - d))).filter(|&v| v <= i64::MAX as u64);
-        v.map(Some).ok_or_else(|| self.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25 (at most 9 decimals)")))
+        let v = v
+            .filter(|_| ends && d <= 9)
+            .and_then(|v| v.checked_mul(10u64.pow(9 - d)))
+            .filter(|&v| v <= i64::MAX as u64);
+        v.map(Some)
+            .ok_or_else(|| self.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25 (at most 9 decimals)")))
     }
 }
 

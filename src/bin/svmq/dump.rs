@@ -108,10 +108,11 @@ fn write(line: &Line, out: &mut Out) -> Res {
 #[inline(never)]
 fn queue(w: &mut Writer<'_>, q: Queue, frame: &mut Frame<MAX_PAYLOAD>, skip: bool) -> Result<u8, Fail> {
     let what = if skip { "dump: skipped queue" } else { "dump" };
-    let st = match qstat(q) {
+    let r = qstat(q);
+    let st = match &r {
         Ok(st) => st,
         Err(Errno::INVAL | Errno::IDRM) if skip => return Ok(0),
-        Err(e) => {
+        &Err(e) => {
             fail(what, Arg::Id(q.id()), e, "");
             return if skip { Ok(2) } else { Err(Fail::Runtime) };
         }

@@ -116,12 +116,12 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
 #[inline(never)]
 fn each(filter: &Filter, f: &mut dyn FnMut(Queue, &Status)) -> Res {
     let mut it = queues("ls")?;
-    while let Some((q, st)) = next_queue(&mut it) {
+    while let Some((q, st)) = &next_queue(&mut it) {
         if (filter.0 < 0 || filter.0 == q.id())
             && filter.1.is_none_or(|k| k == st.key)
             && filter.2.is_none_or(|u| u == st.uid)
         {
-            f(q, &st);
+            f(*q, st);
         }
     }
     Ok(())

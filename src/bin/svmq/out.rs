@@ -55,20 +55,20 @@ fn utf8(s: &[u8]) -> bool {
 /// The errnos the tool can meet, with glibc's descriptions: each entry is `0x80 + errno`, then `NAME
 /// Description`. (The library's table of every errno, which the C ABI serves, would add 3 KiB.)
 const ERRNOS: &[u8] = b"\x81EPERM Operation not permitted\x82ENOENT No such file or directory\
-    \x83ESRCH No such process\x84EINTR Interrupted system call\x85EIO Input/output error\
-    \x86ENXIO No such device or address\x87E2BIG Argument list too long\x89EBADF Bad file descriptor\
+    \x84EINTR Interrupted system call\x85EIO Input/output error\
+    \x87E2BIG Argument list too long\x89EBADF Bad file descriptor\
     \x8bEAGAIN Resource temporarily unavailable\x8cENOMEM Cannot allocate memory\x8dEACCES Permission denied\
-    \x8eEFAULT Bad address\x90EBUSY Device or resource busy\x91EEXIST File exists\
-    \x92EXDEV Invalid cross-device link\x93ENODEV No such device\x94ENOTDIR Not a directory\
+    \x90EBUSY Device or resource busy\x91EEXIST File exists\
+    \x94ENOTDIR Not a directory\
     \x95EISDIR Is a directory\x96EINVAL Invalid argument\x97ENFILE Too many open files in system\
-    \x98EMFILE Too many open files\x99ENOTTY Inappropriate ioctl for device\x9aETXTBSY Text file busy\
+    \x98EMFILE Too many open files\x99ENOTTY Inappropriate ioctl for device\
     \x9bEFBIG File too large\x9cENOSPC No space left on device\x9dESPIPE Illegal seek\
-    \x9eEROFS Read-only file system\xa0EPIPE Broken pipe\xa2ERANGE Numerical result out of range\
-    \xa4ENAMETOOLONG File name too long\xa5ENOLCK No locks available\xa6ENOSYS Function not implemented\
+    \x9eEROFS Read-only file system\xa0EPIPE Broken pipe\
+    \xa4ENAMETOOLONG File name too long\xa6ENOSYS Function not implemented\
     \xa8ELOOP Too many levels of symbolic links\xaaENOMSG No message of desired type\
-    \xabEIDRM Identifier removed\xcbEOVERFLOW Value too large for defined data type\xd7EUSERS Too many users\
-    \xe8ECONNRESET Connection reset by peer\xebENOTCONN Transport endpoint is not connected\
-    \xeeETIMEDOUT Connection timed out\xf4ESTALE Stale file handle\xfaEDQUOT Disk quota exceeded";
+    \xabEIDRM Identifier removed\xcbEOVERFLOW Value too large for defined data type\
+    \
+    \xeeETIMEDOUT Connection timed out\xfaEDQUOT Disk quota exceeded";
 
 impl Out {
     pub fn new(fd: i32) -> Self {

@@ -285,7 +285,8 @@ fn create(s: &mut State, k: Key, id: i32, qbytes: u64) -> Result<Queue, Fail> {
     if s.same_id && q.id() != id {
         return Err(fail("restore: id", Arg::Id(id), Errno::EXIST, "its slot was taken meanwhile"));
     }
-    let st = stat_or("restore: stat", q)?;
+    let r = stat_or("restore: stat", q);
+    let st = r.as_ref().map_err(|e| *e)?;
     s.owner = (st.cuid, st.cgid);
     s.room = st.qbytes;
     grow(s, q, qbytes)?;

@@ -19,11 +19,13 @@ pub const CMD: Cmd = Cmd {
 
 pub fn run(line: &Line, out: &mut Out) -> Res {
     let q = line.id(0)?;
-    let st = stat_or("stat", q)?;
+    // By reference: moving a Status out of its Result copies it word by word on 32-bit targets.
+    let r = stat_or("stat", q);
+    let st = r.as_ref().map_err(|e| *e)?;
     if line.flag(0) {
         let mut ctx = Ctx { names: Names::new(), zone: Zone::utc(), time: 0, now: Tm::default(), bytes: true };
         out.put("{\"messages\":[\n");
-        json_object(out, &mut ctx, q, &st, JSON_ALL);
+        json_object(out, &mut ctx, q, st, JSON_ALL);
         out.put("\n]}\n");
         return Ok(());
     }
