@@ -5,7 +5,7 @@
 
 use crate::args::{Cmd, Line};
 use crate::dumpfile::{DUMP_END, LIMITS, MAGIC, MESSAGE, QUEUE, QUEUE_END, VERSION, Writer};
-use crate::kernel::{MAX_PAYLOAD, limits_or, next_queue, qpeek, qstat, queues};
+use crate::kernel::{MAX_PAYLOAD, limits_or, each_queue, qpeek, qstat};
 use crate::out::{Out, V};
 use crate::report::{Arg, Bad, Fail, Res, bad, fail, say};
 use crate::rt;
@@ -34,10 +34,9 @@ pub fn run(line: &Line, stdout: &mut Out) -> Res {
     let Some(path) = line.value(1) else { return partial(write(line, stdout)) };
     // A new file beside FILE, renamed over it once complete.
     let (mut name, mut temp) = ([0u8; 4096], [0u8; 4096]);
-    let mut tag = Out::new(-1);
-    let mark = tag.room(0);
-    tag.f(".%d.tmp", &[V::I(rt::pid().into())]);
-    let (Some(file), Some(temp)) = (rt::cpath(&mut name, &[path]), rt::cpath(&mut temp, &[path, tag.since(mark)]))
+    let mut digits = [0; 24];
+    let pid = crate::out::decimal(&mut digits, rt::pid().into());
+    let (Some(file), Some(temp)) = (rt::cpath(&mut name, &[path]), rt::cpath(&mut temp, &[path, b".", pid, b".tmp"]))
     else {
         return Err(fail("dump", Arg::Str(path), Errno::NAMETOOLONG, ""));
     };
@@ -73,14 +72,14 @@ fn write(line: &Line, out: &mut Out) -> Res {
     let frame = &mut rt::big().frame;
     let (mut count, mut skipped) = (0, 0);
     if line.flag(0) {
-        let mut it = queues("dump")?;
-        while let Some((q, _)) = next_queue(&mut it) {
+        each_queue("dump", &mut |q, _| {
             match queue(&mut w, q, frame, true)? {
                 1 => count += 1,
                 2 => skipped += 1,
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
     } else {
         line.each_operand(&mut |a| {
             queue(&mut w, line.id_of(a)?, frame, false)?;

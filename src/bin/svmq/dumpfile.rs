@@ -103,6 +103,7 @@ pub struct Parser {
 }
 
 /// The `n`-byte little-endian number at `at`.
+#[inline(never)]
 fn le(b: &[u8], at: usize, n: usize) -> u64 {
     b.get(at..at + n).unwrap_or(&[]).iter().rev().fold(0, |v, &c| (v << 8) | u64::from(c))
 }

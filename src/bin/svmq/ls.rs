@@ -4,7 +4,7 @@
 
 use crate::args::{Cmd, Line};
 use crate::fields::{self, Ctx, DEFAULT, JSON_ALL};
-use crate::kernel::{limits_or, next_queue, queues};
+use crate::kernel::{each_queue, limits_or};
 use crate::names::{Db, Names};
 use crate::out::{Out, V};
 use crate::report::{Arg, Bad, Must, Res, bad, fail};
@@ -115,16 +115,15 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
 /// Calls `f` for every queue `filter` wants, in the kernel's order.
 #[inline(never)]
 fn each(filter: &Filter, f: &mut dyn FnMut(Queue, &Status)) -> Res {
-    let mut it = queues("ls")?;
-    while let Some((q, st)) = &next_queue(&mut it) {
+    each_queue("ls", &mut |q, st| {
         if (filter.0 < 0 || filter.0 == q.id())
             && filter.1.is_none_or(|k| k == st.key)
             && filter.2.is_none_or(|u| u == st.uid)
         {
-            f(*q, st);
+            f(q, st);
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// `ipcs -q` and its `-t`, `-p`, `-c`; or JSON.

@@ -70,6 +70,32 @@ const ERRNOS: &[u8] = b"\x81EPERM Operation not permitted\x82ENOENT No such file
     \
     \xeeETIMEDOUT Connection timed out\xfaEDQUOT Disk quota exceeded";
 
+/// `v` in `radix` (lower-case digits) at the end of `buf`, `-` before it if negative, or with `alt` `0`
+/// before it if not zero: the text.
+#[inline(never)]
+fn render(buf: &mut [u8; 24], v: i64, radix: u64, alt: bool) -> &[u8] {
+    let (mut u, mut i) = (v.unsigned_abs(), buf.len());
+    loop {
+        i -= 1;
+        let d = (u % radix) as u8;
+        buf[i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+        u /= radix;
+        if u == 0 {
+            break;
+        }
+    }
+    if (alt && v != 0) || v < 0 {
+        i -= 1;
+        buf[i] = if v < 0 { b'-' } else { b'0' };
+    }
+    buf.get(i..).unwrap_or(&[])
+}
+
+/// `v` in decimal, in `buf`.
+pub fn decimal(buf: &mut [u8; 24], v: i64) -> &[u8] {
+    render(buf, v, 10, false)
+}
+
 impl Out {
     pub fn new(fd: i32) -> Self {
         Self { fd, buf: [0; 4096], len: 0, err: 0 }
@@ -147,7 +173,6 @@ impl Out {
                 }
             }
             let mut tmp = [0u8; 24];
-            let mut i = tmp.len();
             let text: &[u8] = match args.next() {
                 Some(&V::E(e)) => {
                     self.errno(e);
@@ -160,21 +185,7 @@ impl Out {
                         b'x' => 16,
                         _ => 10,
                     };
-                    let mut u = v.unsigned_abs();
-                    loop {
-                        i -= 1;
-                        let d = (u % radix) as u8;
-                        tmp[i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
-                        u /= radix;
-                        if u == 0 {
-                            break;
-                        }
-                    }
-                    if (alt && v != 0) || v < 0 {
-                        i -= 1;
-                        tmp[i] = if v < 0 { b'-' } else { b'0' };
-                    }
-                    tmp.get(i..).unwrap_or(&[])
+                    render(&mut tmp, v, radix, alt)
                 }
                 None => b"",
             };
@@ -209,15 +220,30 @@ impl Out {
     /// name: see [`ERRNOS`]).
     #[inline(never)]
     pub fn errno(&mut self, e: svmq::Errno) -> &mut Self {
-        let mut entry = ERRNOS.split(|&c| c == 0x80 + e.raw() as u8).nth(1).filter(|_| (1..128).contains(&e.raw()));
-        if let Some(rest) = entry.as_mut() {
-            *rest = rest.get(..rest.iter().position(|&c| c >= 0x80).unwrap_or(rest.len())).unwrap_or(&[]);
+        let raw = e.raw();
+        let mark = 0x80 + raw as u8;
+        let Some(at) = ERRNOS.iter().position(|&c| c == mark).filter(|_| (1..128).contains(&raw)) else {
+            return self.f("errno %d", &[V::I(raw.into())]);
+        };
+        // NAME, then ": ", then the description with its first letter in lower case.
+        let mut state = 0;
+        for &c in ERRNOS.get(at + 1..).unwrap_or(&[]) {
+            let c = match (state, c) {
+                (_, 0x80..) => break,
+                (0, b' ') => {
+                    state = 1;
+                    self.bytes(b":");
+                    c
+                }
+                (1, _) => {
+                    state = 2;
+                    c.to_ascii_lowercase()
+                }
+                _ => c,
+            };
+            self.bytes(&[c]);
         }
-        let Some(text) = entry else { return self.f("errno %d", &[V::I(e.raw().into())]) };
-        let space = text.iter().position(|&c| c == b' ').unwrap_or(0);
-        let (name, desc) = (text.get(..space).unwrap_or(&[]), text.get(space + 1..).unwrap_or(&[]));
-        let first = [desc.first().map_or(0, u8::to_ascii_lowercase)];
-        self.f("%s: %s%s", &[V::S(name), V::S(&first[..desc.len().min(1)]), V::S(desc.get(1..).unwrap_or(&[]))])
+        self
     }
 
     /// A JSON string: `"`, `\\` and control characters escaped; bytes that are not UTF-8 are taken as

@@ -1,7 +1,7 @@
 //! `svmq rm`: remove queues by id, by key, or all (like `ipcrm -q`, `-Q`, `--all=msg`).
 
 use crate::args::{Cmd, Line};
-use crate::kernel::{next_queue, queues};
+use crate::kernel::each_queue;
 use crate::out::Out;
 use crate::report::{Arg, Bad, Fail, Res, bad, fail};
 use svmq::Queue;
@@ -37,10 +37,10 @@ pub fn run(line: &Line, _: &mut Out) -> Res {
         }
     };
     if all {
-        let mut it = queues("rm")?;
-        while let Some((q, _)) = next_queue(&mut it) {
+        each_queue("rm", &mut |q, _| {
             remove("rm", Arg::Id(q.id()), Ok(q));
-        }
+            Ok(())
+        })?;
     }
     line.each_operand(&mut |a| {
         let q = line.id_of(a)?;

@@ -446,7 +446,7 @@ pub fn sleep(ns: i64) {
 pub fn cpath<'b>(buf: &'b mut [u8; 4096], parts: &[&[u8]]) -> Option<&'b CStr> {
     let mut n = 0;
     for p in parts {
-        if p.contains(&0) {
+        if p.iter().any(|&c| c == 0) {
             return None;
         }
         buf.get_mut(n..n + p.len())?.copy_from_slice(p);
