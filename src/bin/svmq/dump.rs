@@ -5,7 +5,7 @@
 
 use crate::args::{Cmd, Line};
 use crate::dumpfile::{DUMP_END, LIMITS, MAGIC, MESSAGE, QUEUE, QUEUE_END, VERSION, Writer};
-use crate::kernel::{MAX_PAYLOAD, limits_or, each_queue, qpeek, qstat};
+use crate::kernel::{MAX_PAYLOAD, each_queue, limits_or, qpeek, qstat};
 use crate::out::{Out, V};
 use crate::report::{Arg, Bad, Fail, Res, bad, fail, say};
 use crate::rt;
@@ -16,7 +16,7 @@ pub const CMD: Cmd = Cmd {
     operands: "[ID...]",
     min: 0,
     max: u8::MAX,
-    help: "snapshot queues IDs, or all (-a), and their messages (docs/dump-format.md)",
+    help: "snapshot queues IDs, or all (-a), with their messages",
     opts: &[
         "a|all|every queue; unreadable ones are named and skipped (exit 1)",
         "o|output|write FILE (replaced only by a complete dump)|FILE",
@@ -67,10 +67,10 @@ fn partial(r: Res) -> Res {
 fn write(line: &Line, out: &mut Out) -> Res {
     let l = limits_or("dump")?;
     let mut w = Writer { out, crc: 0 };
-    w.put(MAGIC).le(VERSION.into(), 4).le(0, 4).put(LIMITS);
-    w.le(l.msgmax.into(), 4).le(l.msgmnb.into(), 4).le(l.msgmni.into(), 4);
+    w.put(MAGIC).le4(VERSION).le4(0).put(LIMITS);
+    w.le4(l.msgmax).le4(l.msgmnb).le4(l.msgmni);
     let frame = &mut rt::big().frame;
-    let (mut count, mut skipped) = (0, 0);
+    let (mut count, mut skipped) = (0u32, 0u32);
     if line.flag(0) {
         each_queue("dump", &mut |q, _| {
             match queue(&mut w, q, frame, true)? {
@@ -87,14 +87,11 @@ fn write(line: &Line, out: &mut Out) -> Res {
             Ok(())
         })?;
     }
-    w.put(DUMP_END).le(count, 4);
+    w.put(DUMP_END).le4(count);
     let crc = w.crc;
     w.out.bytes(&crc.to_le_bytes());
     if skipped > 0 {
-        say(
-            "dump: %d queue(s) skipped (named above); the dump holds the %d others",
-            &[V::I(skipped), V::I(count as i64)],
-        );
+        say("dump: %d queue(s) skipped (named above); the dump holds the %d others", &[V::U(skipped), V::U(count)]);
         return Err(Fail::Partial);
     }
     Ok(())
@@ -118,19 +115,21 @@ fn queue(w: &mut Writer<'_>, q: Queue, frame: &mut Frame<MAX_PAYLOAD>, skip: boo
     };
     // Bounded so that a restore never needs more room than the queue had (a snapshot of a queue in use
     // can repeat a message that moved).
-    let bound = (st.qbytes.max(st.qnum), st.qbytes.max(st.cbytes));
+    // (32 bits: a queue's limit and contents are an int's in the kernel.)
+    let bound =
+        (st.qbytes.max(st.qnum).min(u32::MAX.into()) as u32, st.qbytes.max(st.cbytes).min(u32::MAX.into()) as u32);
     if skip && let Err((e, why)) = messages(None, q, frame, bound) {
         fail(what, Arg::Id(q.id()), e, why);
         return Ok(2);
     }
-    w.put(QUEUE).le(st.key.as_u32().into(), 4).le(q.id() as u64, 4);
+    w.put(QUEUE).le4(st.key.as_u32()).le4(q.id() as u32);
     for v in [st.mode & 0o777, st.uid, st.gid, 0] {
-        w.le(v.into(), 4);
+        w.le4(v);
     }
-    w.le(st.qbytes, 8);
+    w.le8(st.qbytes);
     let (count, bytes) =
         messages(Some(w), q, frame, bound).map_err(|(e, why)| fail("dump", Arg::Id(q.id()), e, why))?;
-    w.put(QUEUE_END).le(count, 8).le(bytes, 8);
+    w.put(QUEUE_END).le8(count.into()).le8(bytes.into());
     Ok(1)
 }
 
@@ -141,24 +140,24 @@ fn messages(
     mut w: Option<&mut Writer<'_>>,
     q: Queue,
     frame: &mut Frame<MAX_PAYLOAD>,
-    bound: (u64, u64),
-) -> Result<(u64, u64), (Errno, &'static str)> {
-    let (mut count, mut bytes) = (0u64, 0u64);
+    bound: (u32, u32),
+) -> Result<(u32, u32), (Errno, &'static str)> {
+    let (mut count, mut bytes) = (0u32, 0u32);
     loop {
-        let n = match qpeek(q, frame, count as u32) {
+        let n = match qpeek(q, frame, count) {
             Ok(n) => n,
             Err(Errno::NOMSG) => break,
             Err(e @ Errno::TOOBIG) => return Err((e, "a message longer than 65536 bytes: svmq cannot dump it")),
             Err(e @ Errno::NOSYS) => return Err((e, "MSG_COPY needs a kernel with CONFIG_CHECKPOINT_RESTORE")),
             Err(e) => return Err((e, "")),
         };
-        if count + 1 > bound.0 || bytes + n as u64 > bound.1 {
+        if count >= bound.0 || n as u32 > bound.1 - bytes {
             break;
         }
         count += 1;
-        bytes += n as u64;
+        bytes += n as u32;
         if let Some(w) = w.as_deref_mut() {
-            w.put(MESSAGE).le(frame.mtype().map_or(0, MsgType::get) as u64, 8).le(n as u64, 4);
+            w.put(MESSAGE).le8(frame.mtype().map_or(0, MsgType::get) as u64).le4(n as u32);
             w.put(frame.text().get(..n).unwrap_or(&[]));
         }
     }

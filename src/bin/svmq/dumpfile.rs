@@ -42,10 +42,16 @@ impl Writer<'_> {
         self
     }
 
-    /// `v`'s low `n` bytes, little-endian.
+    /// `v`, 4 bytes little-endian.
     #[inline(never)]
-    pub fn le(&mut self, v: u64, n: usize) -> &mut Self {
-        self.put(v.to_le_bytes().get(..n).unwrap_or(&[]))
+    pub fn le4(&mut self, v: u32) -> &mut Self {
+        self.put(&v.to_le_bytes())
+    }
+
+    /// `v`, 8 bytes little-endian.
+    #[inline(never)]
+    pub fn le8(&mut self, v: u64) -> &mut Self {
+        self.put(&v.to_le_bytes())
     }
 }
 
@@ -81,7 +87,7 @@ pub enum Rec {
     /// A message: its length (type and payload are in the frame).
     Message(usize),
     /// End of a queue: its message count and bytes (checked against the messages).
-    QueueEnd(u64, u64),
+    QueueEnd(u32, u32),
     /// End of the dump: the queue count and checksum matched, and nothing follows.
     End,
 }
@@ -98,7 +104,7 @@ pub struct Parser {
     /// msgmax, msgmnb, msgmni of the dumped namespace (version 2).
     pub limits: Option<[u32; 3]>,
     /// Inside a queue: messages and bytes so far.
-    open: Option<(u64, u64)>,
+    open: Option<(u32, u32)>,
     pub queues: u32,
 }
 
@@ -187,17 +193,17 @@ impl Parser {
                 };
                 self.read(dst)?;
                 frame.set_mtype(mtype);
-                self.open = Some((count + 1, bytes + len as u64));
+                self.open = Some((count.saturating_add(1), bytes.saturating_add(len as u32)));
                 Ok(Rec::Message(len))
             }
             16 => {
                 // messages, bytes: as counted
                 let seen = (v(4, 8), v(12, 8));
-                if Some(seen) != self.open {
+                if self.open.map(|(c, b)| (u64::from(c), u64::from(b))) != Some(seen) {
                     return Err(CORRUPT);
                 }
                 self.open = None;
-                Ok(Rec::QueueEnd(seen.0, seen.1))
+                Ok(Rec::QueueEnd(seen.0 as u32, seen.1 as u32))
             }
             _ => {
                 // queues, then the CRC of everything before it; nothing after

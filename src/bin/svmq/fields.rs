@@ -101,13 +101,13 @@ pub fn text(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
             let t = time_of(col, st);
             if t != 0 {
                 let tm = ctx.zone.local(t);
-                let (mon, day) = (V::S(Out::month(&tm)), V::I(tm.mday.into()));
+                let (mon, day) = (V::S(Out::month(&tm)), V::N(tm.mday));
                 match ctx.time {
                     FULL => out.ctime(&tm, false),
-                    SHORT if tm.year != ctx.now.year => out.f("%d-%s%02d", &[V::I(tm.year.into()), mon, day]),
+                    SHORT if tm.year != ctx.now.year => out.f("%d-%s%02d", &[V::N(tm.year), mon, day]),
                     // util-linux's "short": the time today, the day this year, else the date.
                     SHORT if tm.yday != ctx.now.yday => out.f("%s%02d", &[mon, day]),
-                    SHORT => out.f("%02d:%02d", &[V::I(tm.hour.into()), V::I(tm.min.into())]),
+                    SHORT => out.f("%02d:%02d", &[V::N(tm.hour), V::N(tm.min)]),
                     _ => out.iso(&tm),
                 };
             }
@@ -116,7 +116,7 @@ pub fn text(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
             out.human(number(col, q, st) as u64);
         }
         MODE => {
-            out.f("%#o", &[V::I(st.mode.into())]);
+            out.f("%#o", &[V::U(st.mode)]);
         }
         _ => {
             out.int(number(col, q, st));
@@ -136,7 +136,7 @@ pub fn json(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
             let (db, id) = who(col, st);
             match ctx.names.get(db, id) {
                 Some(n) => out.json_str(n),
-                None => out.f("\"%d\"", &[V::I(id.into())]),
+                None => out.f("\"%d\"", &[V::U(id)]),
             };
         }
         PERMS => {

@@ -77,7 +77,6 @@ pub fn qcreate(key: Key, mode: u32) -> Result<Queue, Errno> {
     if key.is_private() { Queue::private(mode) } else { Queue::create_exclusive(key, mode) }
 }
 
-
 /// `svmq::limits()`.
 #[inline(never)]
 pub fn limits() -> Result<svmq::Limits, Errno> {

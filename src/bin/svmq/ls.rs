@@ -17,7 +17,7 @@ pub const CMD: Cmd = Cmd {
     operands: "",
     min: 0,
     max: 0,
-    help: "list queues (like ipcs -q; the lsipc -q output options select lsipc's format)",
+    help: "list queues, as ipcs -q (as lsipc -q with its output options)",
     opts: &[
         "l|limits|the system's limits (ipcs -q -l)",
         "u|summary|the system's usage (ipcs -q -u)",
@@ -141,7 +141,7 @@ fn ipcs_list(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, format:
     });
     let mut sep = "\n";
     each(filter, &mut |q, st| {
-        let id = V::I(i64::from(q.id()));
+        let id = V::N(q.id());
         match format {
             11 => {
                 out.put(sep);
@@ -152,7 +152,7 @@ fn ipcs_list(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, format:
                 out.f("%-8d ", &[id]);
                 owner(out, &mut ctx.names, st.uid);
                 if format == 3 {
-                    out.f("  %5d     %5d", &[V::I(i64::from(st.lspid)), V::I(i64::from(st.lrpid))]);
+                    out.f("  %5d     %5d", &[V::N(st.lspid), V::N(st.lrpid)]);
                 } else {
                     for t in [st.stime, st.rtime, st.ctime] {
                         // " %-20.16s" of ctime(t) + 4, or of "Not set"
@@ -165,21 +165,21 @@ fn ipcs_list(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, format:
                 out.put("\n");
             }
             4 => {
-                out.f("%-10d %-10o", &[id, V::I(i64::from(st.mode & 0o777))]);
+                out.f("%-10d %-10o", &[id, V::U(st.mode & 0o777)]);
                 for (db, v) in [(Db::Passwd, st.cuid), (Db::Group, st.cgid), (Db::Passwd, st.uid), (Db::Group, st.gid)]
                 {
                     // " %-10s" of the name (not cut), or " %-10u"
                     match ctx.names.get(db, v) {
                         Some(name) => out.f(" %-10s", &[V::S(name)]),
-                        None => out.f(" %-10d", &[V::I(i64::from(v))]),
+                        None => out.f(" %-10d", &[V::U(v)]),
                     };
                 }
                 out.put("\n");
             }
             _ => {
-                out.f("0x%08x %-10d ", &[V::I(i64::from(st.key.as_u32())), id]);
+                out.f("0x%08x %-10d ", &[V::U(st.key.as_u32()), id]);
                 owner(out, &mut ctx.names, st.uid);
-                let v = [V::I(i64::from(st.mode & 0o777)), V::I(st.cbytes as i64), V::I(st.qnum as i64)];
+                let v = [V::U(st.mode & 0o777), V::I(st.cbytes as i64), V::I(st.qnum as i64)];
                 out.f(" %-10o %-12d %-12d\n", &v);
             }
         }
@@ -192,7 +192,7 @@ fn ipcs_list(out: &mut Out, ctx: &mut Ctx, cols: &[u8], filter: &Filter, format:
 fn owner(out: &mut Out, names: &mut Names, uid: u32) {
     match names.get(Db::Passwd, uid) {
         Some(name) => out.f("%-10.10s", &[V::S(name)]),
-        None => out.f("%-10d", &[V::I(i64::from(uid))]),
+        None => out.f("%-10d", &[V::U(uid)]),
     };
 }
 
@@ -293,7 +293,7 @@ fn cell(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status, esc: Escap
     for (i, &c) in tmp[..n].iter().enumerate() {
         let next_x = tmp.get(i + 1) == Some(&b'x') && i + 1 < n;
         if needs_escape(c, esc, next_x) {
-            out.f("\\x%02x", &[V::I(i64::from(c))]);
+            out.f("\\x%02x", &[V::U(c.into())]);
         } else {
             out.bytes(&[c]);
         }
@@ -311,7 +311,7 @@ fn needs_escape(c: u8, esc: Escape, before_x: bool) -> bool {
 fn system(out: &mut Out, limits_wanted: bool, json: bool) -> Res {
     if limits_wanted {
         let l = limits_or("ls -l")?;
-        let v = [l.msgmni, l.msgmax, l.msgmnb].map(|v| V::I(i64::from(v)));
+        let v = [l.msgmni, l.msgmax, l.msgmnb].map(V::U);
         out.f(
             if json {
                 "{\"ipclimits\":[{\"resource\":\"MSGMNI\",\"description\":\"Number of message queues\",\"limit\":%d},\
@@ -325,7 +325,7 @@ fn system(out: &mut Out, limits_wanted: bool, json: bool) -> Res {
         );
     } else {
         let u = svmq::usage().map_err(|e| fail("ls -u", Arg::None, e, ""))?;
-        let v = [u.queues, u.messages, u.bytes].map(|v| V::I(i64::from(v)));
+        let v = [u.queues, u.messages, u.bytes].map(V::U);
         out.f(
             if json {
                 "{\"msgstatus\":{\"allocated_queues\":%d,\"used_headers\":%d,\"used_space\":%d}}\n"

@@ -51,14 +51,8 @@ pub const COMMANDS: [(&Cmd, Run); 12] = [
     (&HELP, help),
 ];
 
-const HELP: Cmd = Cmd {
-    name: "help",
-    operands: "[COMMAND]",
-    min: 0,
-    max: 1,
-    help: "every command and option, or those of COMMAND (svmq COMMAND --help)",
-    opts: &[],
-};
+const HELP: Cmd =
+    Cmd { name: "help", operands: "[COMMAND]", min: 0, max: 1, help: "every command's usage, or COMMAND's", opts: &[] };
 
 pub fn main(args: rt::Args) -> i32 {
     let mut out = Out::new(1);
@@ -82,19 +76,19 @@ fn run(args: rt::Args, out: &mut Out) -> Res {
             return Err(bad(None, Bad::Missing(b"COMMAND (svmq help lists them)")));
         };
         i += 1;
-        match a {
-            b"--ns" => {
+        match args::word(a, &["--ns", "-h", "--help", "-V", "--version"]) {
+            Some(0) => {
                 ns = Some(
                     args.get(i).map(|v| v.to_bytes()).ok_or_else(|| bad(None, Bad::Missing(b"PID|PATH after --ns")))?,
                 );
                 i += 1;
             }
-            b"-h" | b"--help" => return help_all(out),
-            b"-V" | b"--version" => {
+            Some(1 | 2) => return help_all(out),
+            Some(_) => {
                 out.put("svmq ").put(env!("CARGO_PKG_VERSION")).put("\n");
                 return Ok(());
             }
-            _ => match a.strip_prefix(b"--ns=") {
+            None => match a.strip_prefix(b"--ns=") {
                 Some(v) => ns = Some(v),
                 None => break a,
             },
@@ -132,7 +126,7 @@ fn command(word: &[u8]) -> usize {
 fn help_all(out: &mut Out) -> Res {
     out.put("usage: svmq [--ns PID|PATH] COMMAND [ARGUMENT...]\n");
     out.put("System V message queues: ipcs -q, lsipc -q, ipcmk -Q and ipcrm -q, with send, receive, dump and\n");
-    out.put("restore. svmq COMMAND --help: one command; svmq --version: the version; svmq(1): the details.\n");
+    out.put("restore. The details: svmq(1).\n");
     for (cmd, _) in COMMANDS {
         out.put("\n");
         args::usage(out, cmd);

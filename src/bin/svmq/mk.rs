@@ -49,7 +49,7 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
             }
         }
     };
-    out.f("0x%08x %d\n", &[V::I(i64::from(key.as_u32())), V::I(i64::from(q.id()))]);
+    out.f("0x%08x %d\n", &[V::U(key.as_u32()), V::N(q.id())]);
     // Nobody would know the queue: it goes again.
     out.finish().map_err(|e| {
         let removed = q.remove().is_ok();

@@ -112,7 +112,7 @@ fn one(
             },
             Err(e @ (Errno::TIMEDOUT | Errno::NOMSG)) if got > 0 => {
                 // Fewer than asked: what came is written and whole; its own exit status.
-                say("recv %d: %d of %d messages (%e)", &[V::I(q.id().into()), V::I(got), V::I(want), V::E(e)]);
+                say("recv %d: %d of %d messages (%e)", &[V::N(q.id()), V::I(got), V::I(want), V::E(e)]);
                 return Err(Fail::Partial);
             }
             Err(e) => return Err(fail("recv", arg, e, why(e))),

@@ -21,7 +21,7 @@ pub type Res = Result<(), Fail>;
 pub enum Arg {
     None,
     Id(i32),
-    Num(i64),
+    Num(u32),
     /// A key, printed `0x%08x`.
     Key(Key),
     Str(&'static [u8]),
@@ -70,9 +70,9 @@ pub fn fail(what: &'static str, arg: Arg, e: Errno, why: &'static str) -> Fail {
     err.f("svmq: %s", &[V::S(what.as_bytes())]);
     match arg {
         Arg::None => &mut err,
-        Arg::Id(id) => err.f(" %d", &[V::I(i64::from(id))]),
-        Arg::Num(n) => err.f(" %d", &[V::I(n)]),
-        Arg::Key(k) => err.f(" 0x%08x", &[V::I(i64::from(k.as_u32()))]),
+        Arg::Id(id) => err.f(" %d", &[V::N(id)]),
+        Arg::Num(n) => err.f(" %d", &[V::U(n)]),
+        Arg::Key(k) => err.f(" 0x%08x", &[V::U(k.as_u32())]),
         Arg::Str(s) => err.f(" %s", &[V::S(s)]),
     };
     err.put(": ").errno(e);
@@ -81,7 +81,7 @@ pub fn fail(what: &'static str, arg: Arg, e: Errno, why: &'static str) -> Fail {
     } else if let (Arg::Id(id), Errno::INVAL | Errno::IDRM) = (arg, e)
         && matches!(crate::kernel::qstat(Queue::from_id(id)), Err(Errno::INVAL | Errno::IDRM))
     {
-        err.f(" (no queue with id %d)", &[V::I(i64::from(id))]);
+        err.f(" (no queue with id %d)", &[V::N(id)]);
     }
     err.put("\n");
     let _ = err.finish();

@@ -70,9 +70,9 @@ struct State {
     nkeys: usize,
     /// What the dump needs: msgmax (its largest message), msgmnb (the room of its fullest queue while
     /// filled), msgmni.
-    need: [u64; 3],
+    need: [u32; 3],
     /// The room of the queue being filled.
-    room: u64,
+    room: u32,
     /// This process's user and group as the kernel recorded them (the first queue's creator).
     owner: (u32, u32),
 }
@@ -105,8 +105,8 @@ fn restore(s: &mut State, line: &Line, frame: &mut Frame<MAX_PAYLOAD>, out: &mut
     if !rt::fstat(s.fd).map_or(rt::rewind(s.fd).is_ok(), |f| f.kind == rt::S_IFREG) {
         return Err(msg(
             "restore",
-            "the input must be a regular file (-i FILE or < FILE), read more than once: a pipe, FIFO or device \
-             is refused; save the dump to a file first",
+            "the input must be a regular file, read more than once (not a pipe, FIFO or device): save the dump to a \
+             file first",
         ));
     }
     let raise = check(s, line.flag(4), frame)?;
@@ -135,7 +135,7 @@ fn restore(s: &mut State, line: &Line, frame: &mut Frame<MAX_PAYLOAD>, out: &mut
         return Err(e);
     }
     for i in 0..s.n {
-        out.f("0x%08x %d\n", &[V::I(s.keys[i].into()), V::I(s.ids[i].into())]);
+        out.f("0x%08x %d\n", &[V::U(s.keys[i]), V::U(s.ids[i])]);
     }
     Ok(())
 }
@@ -153,7 +153,7 @@ fn check(s: &mut State, raise: bool, frame: &mut Frame<MAX_PAYLOAD>) -> Result<[
         duplicates(slots, true)?;
     }
     // The queues there are: how many, and (--same-id) none in a slot of the dump.
-    let mut queues = s.n as u64;
+    let mut queues = s.n as u32;
     each_queue("restore", &mut |q, _| {
         if s.same_id && slots.binary_search(&(q.id() as u32 & SLOT)).is_ok() {
             return Err(fail("restore: id", Arg::Id(q.id()), Errno::EXIST, SLOT_TAKEN));
@@ -168,14 +168,14 @@ fn check(s: &mut State, raise: bool, frame: &mut Frame<MAX_PAYLOAD>) -> Result<[
     let privileged = rt::has_capability(24) && id_map(c"/proc/self/uid_map", u32::MAX) != Some(false);
     let mut to = [0u32; 3];
     for i in 0..3 {
-        let (now, need) = (u64::from(now[i]), s.need[i]);
-        let target = if raise { now.max(need).max(u64::from(dumped[i])) } else { now };
+        let (now, need) = (now[i], s.need[i]);
+        let target = if raise { now.max(need).max(dumped[i]) } else { now };
         if target > now {
             can_write(SYSCTLS[i])?;
-            to[i] = target as u32;
+            to[i] = target;
         }
         if need > target && (i != 1 || !privileged) {
-            let v = [V::S(LIMIT_NAMES.get(6 * i..6 * i + 6).unwrap_or(b"")), V::I(need as i64), V::I(target as i64)];
+            let v = [V::S(LIMIT_NAMES.get(6 * i..6 * i + 6).unwrap_or(b"")), V::U(need), V::U(target)];
             return Err(say("restore: the dump needs %s %d (here %d); nothing was created; --limits raises it", &v));
         }
     }
@@ -210,7 +210,7 @@ fn pass(s: &mut State, pass: Pass, frame: &mut Frame<MAX_PAYLOAD>) -> Result<[u3
                 i += 1;
             }
             Rec::Message(len) if pass == Pass::Fill => fill(s, q, frame, len)?,
-            Rec::Message(len) => s.need[0] = s.need[0].max(len as u64),
+            Rec::Message(len) => s.need[0] = s.need[0].max(len as u32),
             // The room a queue needs while filled (the kernel counts messages against qbytes too).
             Rec::QueueEnd(count, bytes) => s.need[1] = s.need[1].max(count).max(bytes),
             Rec::End => return Ok(p.limits.unwrap_or([0; 3])),
@@ -251,7 +251,7 @@ fn check_queue(s: &mut State, k: Key, id: i32, st: &Settings) -> Res {
         if v == u32::MAX || id_map(path, v) == Some(false) {
             return Err(fail(
                 "restore: owner",
-                Arg::Num(v.into()),
+                Arg::Num(v),
                 Errno::INVAL,
                 "no such id in this user namespace; nothing was created",
             ));
@@ -260,12 +260,12 @@ fn check_queue(s: &mut State, k: Key, id: i32, st: &Settings) -> Res {
     if st.qbytes > i32::MAX as u64 {
         return Err(fail(
             "restore: qbytes",
-            Arg::Num(st.qbytes as i64),
+            Arg::Num(st.qbytes as u32),
             Errno::INVAL,
             "the range is 0..2147483647; nothing was created",
         ));
     }
-    s.need[1] = s.need[1].max(st.qbytes);
+    s.need[1] = s.need[1].max(st.qbytes as u32);
     Ok(())
 }
 
@@ -288,17 +288,17 @@ fn create(s: &mut State, k: Key, id: i32, qbytes: u64) -> Result<Queue, Fail> {
     let r = stat_or("restore: stat", q);
     let st = r.as_ref().map_err(|e| *e)?;
     s.owner = (st.cuid, st.cgid);
-    s.room = st.qbytes;
-    grow(s, q, qbytes)?;
+    s.room = st.qbytes as u32;
+    grow(s, q, qbytes as u32)?;
     Ok(q)
 }
 
 /// Raises the room of the queue being filled to `room` if it has less.
 #[inline(never)]
-fn grow(s: &mut State, q: Queue, room: u64) -> Res {
+fn grow(s: &mut State, q: Queue, room: u32) -> Res {
     if room > s.room {
         s.room = room;
-        let st = Settings { mode: 0o600, uid: s.owner.0, gid: s.owner.1, qbytes: room };
+        let st = Settings { mode: 0o600, uid: s.owner.0, gid: s.owner.1, qbytes: room.into() };
         ck("restore: set", q.id(), qset(q, &st))?;
     }
     Ok(())
@@ -309,7 +309,7 @@ fn fill(s: &mut State, q: Queue, frame: &Frame<MAX_PAYLOAD>, len: usize) -> Res 
     let i = s.n.saturating_sub(1) % MAX_QUEUES;
     let (count, bytes) = (s.filled[i].0 + 1, s.filled[i].1 + len as u32);
     // More than the queue's own limit (a snapshot of a queue in use): room meanwhile.
-    grow(s, q, u64::from(count.max(bytes)))?;
+    grow(s, q, count.max(bytes))?;
     ck("restore: send", q.id(), qsend(q, frame, len, true, None))?;
     s.filled[i] = (count, bytes);
     Ok(())
@@ -354,10 +354,11 @@ fn id_map(path: &core::ffi::CStr, id: u32) -> Option<bool> {
         len += n;
     }
     rt::close(fd);
-    let (mut found, mut words, mut w, mut digits) = (false, [0u64; 3], 0, false);
+    // Every number of the file fits in 32 bits (ids and counts up to 4294967295).
+    let (mut found, mut words, mut w, mut digits) = (false, [0u32; 3], 0, false);
     for &c in buf.get(..len).unwrap_or(&[]) {
         if c.is_ascii_digit() {
-            words[w] = words[w] * 10 + u64::from(c - b'0');
+            words[w] = words[w].wrapping_mul(10).wrapping_add(u32::from(c - b'0'));
             digits = true;
         } else if digits {
             (w, digits) = ((w + 1).min(2), false);
@@ -365,9 +366,9 @@ fn id_map(path: &core::ffi::CStr, id: u32) -> Option<bool> {
         if c == b'\n' {
             let [inside, outside, count] = words;
             found |= if id == u32::MAX {
-                inside == 0 && outside == 0 && count == u64::from(u32::MAX)
+                inside == 0 && outside == 0 && count == u32::MAX
             } else {
-                u64::from(id) >= inside && u64::from(id) - inside < count
+                id >= inside && id - inside < count
             };
             (words, w) = ([0; 3], 0);
         }
@@ -400,7 +401,7 @@ fn undo(s: &State) {
             if let Ok(st) = before {
                 let _ = qset(q, &st.settings());
             }
-            say("restore: queue %d, used by another process meanwhile, is left in place", &[V::I(q.id().into())]);
+            say("restore: queue %d, used by another process meanwhile, is left in place", &[V::N(q.id())]);
         }
     }
     if s.same_id {

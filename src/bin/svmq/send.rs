@@ -58,7 +58,7 @@ pub fn run(line: &Line, _: &mut Out) -> Res {
     };
     qsend(q, frame, len, line.flag(0), deadline).map_err(|e| match (e, limits()) {
         (Errno::INVAL, Ok(l)) if len > l.msgmax as usize => {
-            let v = [V::I(q.id().into()), V::I(len as i64), V::I(l.msgmax.into())];
+            let v = [V::N(q.id()), V::I(len as i64), V::U(l.msgmax)];
             say("send %d: EINVAL: invalid argument (the message is %d bytes; msgmax is %d)", &v)
         }
         (Errno::AGAIN, _) => fail("send", arg, e, "the queue is full"),

@@ -32,9 +32,9 @@ fn list(fd: i32, out: &mut Out) -> Res {
         b => msg("show", b.text()),
     };
     let mut p = Parser::new(fd).map_err(bad)?;
-    out.f("svmq dump, format version %d", &[V::I(i64::from(p.version))]);
+    out.f("svmq dump, format version %d", &[V::U(p.version)]);
     if let Some(l) = p.limits {
-        out.f("; its namespace's limits: msgmax %d, msgmnb %d, msgmni %d", &l.map(|v| V::I(i64::from(v))));
+        out.f("; its namespace's limits: msgmax %d, msgmnb %d, msgmni %d", &l.map(V::U));
     }
     out.put("\n");
     let frame = &mut rt::big().frame;
@@ -58,17 +58,17 @@ fn list(fd: i32, out: &mut Out) -> Res {
                         b'\n' => out.put("\\n"),
                         b'\t' => out.put("\\t"),
                         0x20..0x7f => out.bytes(&[c]),
-                        _ => out.f("\\x%02x", &[V::I(i64::from(c))]),
+                        _ => out.f("\\x%02x", &[V::U(c.into())]),
                     };
                 }
                 out.put(if n > SHOWN { "\"...\n" } else { "\"\n" });
                 index += 1;
             }
             Rec::QueueEnd(count, bytes) => {
-                out.f("  %d message(s), %d bytes\n", &[V::I(count as i64), V::I(bytes as i64)]);
+                out.f("  %d message(s), %d bytes\n", &[V::U(count), V::U(bytes)]);
             }
             Rec::End => {
-                out.f("%d queue(s); checksum correct\n", &[V::I(i64::from(p.queues))]);
+                out.f("%d queue(s); checksum correct\n", &[V::U(p.queues)]);
                 return Ok(());
             }
         }

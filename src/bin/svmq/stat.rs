@@ -30,21 +30,21 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
         return Ok(());
     }
     let v = [
-        q.id().into(),
-        st.uid.into(),
-        st.gid.into(),
-        st.cuid.into(),
-        st.cgid.into(),
-        (st.mode & 0o777).into(),
-        st.cbytes as i64,
-        st.qbytes as i64,
-        st.qnum as i64,
-        st.lspid.into(),
-        st.lrpid.into(),
+        V::N(q.id()),
+        V::U(st.uid),
+        V::U(st.gid),
+        V::U(st.cuid),
+        V::U(st.cgid),
+        V::U(st.mode & 0o777),
+        V::I(st.cbytes as i64),
+        V::I(st.qbytes as i64),
+        V::I(st.qnum as i64),
+        V::N(st.lspid),
+        V::N(st.lrpid),
     ];
     out.f(
         "\nMessage Queue msqid=%d\nuid=%d\tgid=%d\tcuid=%d\tcgid=%d\tmode=%#o\ncbytes=%d\tqbytes=%d\tqnum=%d\tlspid=%d\tlrpid=%d\n",
-        &v.map(V::I),
+        &v,
     );
     let zone = Zone::load(&mut crate::rt::big().zone);
     for (label, t) in [("send_time=", st.stime), ("rcv_time=", st.rtime), ("change_time=", st.ctime)] {

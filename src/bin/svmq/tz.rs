@@ -236,8 +236,14 @@ fn days(y: i32, m: i32, d: i32) -> i32 {
 /// `t` as UTC.
 #[inline(never)]
 pub fn utc(t: i64) -> Tm {
-    let z = t.div_euclid(86_400) as i32 + 719_468;
-    let secs = (t.rem_euclid(86_400)) as i32;
+    // t.div_euclid(86_400) and t.rem_euclid(86_400), without a 64-bit division routine.
+    let (q, r) = crate::out::divmod(t.unsigned_abs(), 86_400);
+    let (day, secs) = match (t < 0, r) {
+        (false, _) => (q as i64, r),
+        (true, 0) => (-(q as i64), 0),
+        (true, _) => (-(q as i64) - 1, 86_400 - r),
+    };
+    let (z, secs) = (day as i32 + 719_468, secs as i32);
     let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
