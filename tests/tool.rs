@@ -257,11 +257,15 @@ fn bad_arguments_name_the_argument_and_exit_2() {
         (&["recv", "1", "--count", "0"], format!("svmq: recv: invalid count '0': must be 1..{}\n", i64::MAX)),
         (
             &["recv", "1", "--timeout", "x"],
-            "svmq: recv: invalid timeout 'x': must be seconds, such as 2 or 0.25 (at most 9 decimals)\n".into(),
+            "svmq: recv: invalid timeout 'x': must be seconds up to 4294967295, such as 2 or 0.25 (9 decimals at most)\n".into(),
+        ),
+        (
+            &["recv", "1", "--timeout", "4294967296"],
+            "svmq: recv: invalid timeout '4294967296': must be seconds up to 4294967295, such as 2 or 0.25 (9 decimals at most)\n".into(),
         ),
         (
             &["recv", "1", "--timeout=1.0000000001"],
-            "svmq: recv: invalid timeout '1.0000000001': must be seconds, such as 2 or 0.25 (at most 9 decimals)\n".into(),
+            "svmq: recv: invalid timeout '1.0000000001': must be seconds up to 4294967295, such as 2 or 0.25 (9 decimals at most)\n".into(),
         ),
         (&["mk", "-p", "999"], "svmq: mk: invalid mode '999': must be octal 0..777\n".into()),
         (&["mk", "-k", "0x100000000"], format!("svmq: mk: invalid key '0x100000000': must be {key_range}\n")),
@@ -2037,7 +2041,7 @@ fn show_lists_a_dump() {
         "svmq dump, format version 2; its namespace's limits: msgmax 8192, msgmnb 16384, msgmni 32000\n\
          queue 0x00001234 (id 7): mode 0640, uid 1000, gid 100, qbytes 2048\n\
          \x20 message 0: type 5, 5 bytes: \"hello\"\n\
-         \x20 message 1: type {}, 92 bytes: \"\\\"quoted\\\" \\\\ tab\\t nl\\n \\x01\\xff{}\"...\n\
+         \x20 message 1: type {}, 92 bytes: \"\\\"quoted\\\" \\\\ tab\\x09 nl\\x0a \\x01\\xff{}\"...\n\
          \x20 message 2: type 1, 0 bytes: \"\"\n\
          \x20 3 message(s), 97 bytes\n\
          queue 0x00000000 (id 8): mode 0600, uid 0, gid 0, qbytes 0\n\

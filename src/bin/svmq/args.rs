@@ -255,31 +255,31 @@ impl Line {
         v.map(|v| v as u32).ok_or_else(|| self.invalid("mode", s, Must::Text("octal 0..777")))
     }
 
-    /// The value of option `i` as seconds (`2`, `0.25`, at most nanosecond precision), in nanoseconds (at
-    /// most `i64::MAX`).
+    /// The value of option `i` as seconds (`2`, `0.25`: at most 4294967295, at most 9 decimals), in
+    /// nanoseconds.
     #[inline(never)]
     pub fn seconds(&self, i: usize) -> Result<Option<u64>, Fail> {
         let Some(s) = self.value(i) else { return Ok(None) };
-        // Digits with at most one '.' between digits; 9 decimals at most.
-        let (mut v, mut decimals) = (Some(0u64), None::<u32>);
+        // Whole seconds and nanoseconds, each in 32 bits; digits with at most one '.' between digits.
+        let (mut v, mut nanos, mut decimals) = (Some(0u32), 0u32, None::<u32>);
         for &c in s {
-            match c {
-                b'.' if decimals.is_none() => decimals = Some(0),
-                b'0'..=b'9' => {
-                    decimals = decimals.map(|d| d + 1);
-                    v = v.and_then(|v| v.checked_mul(10)?.checked_add(u64::from(c - b'0')));
+            let d = u32::from(c.wrapping_sub(b'0'));
+            match (c, decimals) {
+                (b'.', None) => decimals = Some(0),
+                (b'0'..=b'9', None) => v = v.and_then(|v| v.checked_mul(10)?.checked_add(d)),
+                (b'0'..=b'9', Some(n)) if n < 9 => {
+                    nanos = nanos * 10 + d;
+                    decimals = Some(n + 1);
                 }
                 _ => v = None,
             }
         }
         let d = decimals.unwrap_or(0);
         let ends = s.first().is_some_and(u8::is_ascii_digit) && s.last().is_some_and(u8::is_ascii_digit);
-        let v = v
-            .filter(|_| ends && d <= 9)
-            .and_then(|v| v.checked_mul(10u64.pow(9 - d)))
-            .filter(|&v| v <= i64::MAX as u64);
-        v.map(Some)
-            .ok_or_else(|| self.invalid("timeout", s, Must::Text("seconds, such as 2 or 0.25 (at most 9 decimals)")))
+        let v = v.filter(|_| ends).map(|v| u64::from(v) * 1_000_000_000 + u64::from(nanos * 10u32.pow(9 - d)));
+        v.map(Some).ok_or_else(|| {
+            self.invalid("timeout", s, Must::Text("seconds up to 4294967295, such as 2 or 0.25 (9 decimals at most)"))
+        })
     }
 }
 

@@ -113,7 +113,7 @@ pub fn text(out: &mut Out, ctx: &mut Ctx, col: u8, q: Queue, st: &Status) {
             }
         }
         USEDBYTES | QBYTES if !ctx.bytes => {
-            out.human(number(col, q, st) as u64);
+            out.human(number(col, q, st) as u32);
         }
         MODE => {
             out.f("%#o", &[V::U(st.mode)]);

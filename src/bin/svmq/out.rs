@@ -358,26 +358,25 @@ impl Out {
     }
 
     /// A size as util-linux prints one with one-letter suffixes (`0B`, `1023B`, `1.5K`, `1024K`, `1M`).
-    pub fn human(&mut self, bytes: u64) -> &mut Self {
+    /// (A queue's sizes are an int's in the kernel: 32 bits.)
+    pub fn human(&mut self, bytes: u32) -> &mut Self {
         let mut exp = 0;
-        while exp < 60 && bytes >= 1 << (exp + 10) {
+        while exp < 30 && bytes >= 1 << (exp + 10) {
             exp += 10;
         }
         let (mut dec, frac) = (bytes >> exp, bytes & ((1 << exp) - 1));
         // One decimal, rounded from three as util-linux 2.38 does.
-        let thousandths =
-            if frac >= u64::MAX / 1000 { ((frac >> 10) * 1000) >> (exp - 10) } else { (frac * 1000) >> exp };
-        // Below 1000: a 32-bit division.
-        let mut tenths = u64::from((thousandths as u32 + 50) / 100);
+        let thousandths = ((u64::from(frac) * 1000) >> exp) as u32;
+        let mut tenths = (thousandths + 50) / 100;
         if tenths == 10 {
             dec += 1;
             tenths = 0;
         }
-        let unit = &b"BKMGTPE"[exp / 10..exp / 10 + 1];
+        let unit = &b"BKMG"[exp / 10..exp / 10 + 1];
         if tenths == 0 {
-            self.f("%d%s", &[V::I(dec as i64), V::S(unit)])
+            self.f("%d%s", &[V::U(dec), V::S(unit)])
         } else {
-            self.f("%d.%d%s", &[V::I(dec as i64), V::I(tenths as i64), V::S(unit)])
+            self.f("%d.%d%s", &[V::U(dec), V::U(tenths), V::S(unit)])
         }
     }
 }

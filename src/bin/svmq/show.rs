@@ -55,8 +55,6 @@ fn list(fd: i32, out: &mut Out) -> Res {
                 for &c in text {
                     match c {
                         b'"' | b'\\' => out.bytes(&[b'\\', c]),
-                        b'\n' => out.put("\\n"),
-                        b'\t' => out.put("\\t"),
                         0x20..0x7f => out.bytes(&[c]),
                         _ => out.f("\\x%02x", &[V::U(c.into())]),
                     };
