@@ -47,30 +47,33 @@ fn main() {
     // (its _start does not relocate itself). 4 KiB segment alignment: aarch64's default of 64 KiB would
     // pad the file past the tool's 64 KiB budget; no RELRO (nothing to protect, and it pads too).
     // The cost: read-only data is mapped executable too (the freestanding example links the same way).
-    for arg in [
-        "-nostartfiles",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
-        "-Wl,--build-id=none",
-        "-Wl,-z,max-page-size=4096",
-        // Data right after the code in the file: with powerpc's common page size (= the maximum here)
-        // the linker starts the data segment at a page boundary of the file, padding up to 4 KiB.
-        "-Wl,-z,common-page-size=64",
-        "-Wl,-z,norelro",
-        // Code and read-only data in one segment, as binutils did before 2.31: separate segments pad
-        // each to a page boundary in the file, about 8 KiB of a 64 KiB budget (i686: 69 KiB -> 61 KiB).
-        "-Wl,-z,noseparate-code",
-        // No unwind tables (panic = "abort": nothing unwinds), about 4 KiB: a script fragment that
-        // discards them, inserted into the linker's default script.
-        "-Wl,--no-eh-frame-hdr",
-    ] {
-        println!("cargo:rustc-link-arg-bin=svmq={arg}");
-    }
+    // The same for the libc-free PID 1 programs (feature `pid1`): examples/pid1/ and tests/guest/.
     let discard = crate_dir.join("src/bin/svmq/discard-unwind.ld");
     println!("cargo:rerun-if-changed=src/bin/svmq/discard-unwind.ld");
-    println!("cargo:rustc-link-arg-bin=svmq=-Wl,-T,{}", discard.display());
+    for bin in ["svmq", "svmq-pid1", "svmq-guest-init"] {
+        for arg in [
+            "-nostartfiles",
+            "-nostdlib",
+            "-static",
+            "-no-pie",
+            "-Wl,--gc-sections",
+            "-Wl,--build-id=none",
+            "-Wl,-z,max-page-size=4096",
+            // Data right after the code in the file: with powerpc's common page size (= the maximum here)
+            // the linker starts the data segment at a page boundary of the file, padding up to 4 KiB.
+            "-Wl,-z,common-page-size=64",
+            "-Wl,-z,norelro",
+            // Code and read-only data in one segment, as binutils did before 2.31: separate segments pad
+            // each to a page boundary in the file, about 8 KiB of a 64 KiB budget (i686: 69 KiB -> 61 KiB).
+            "-Wl,-z,noseparate-code",
+            // No unwind tables (panic = "abort": nothing unwinds), about 4 KiB: a script fragment that
+            // discards them, inserted into the linker's default script.
+            "-Wl,--no-eh-frame-hdr",
+        ] {
+            println!("cargo:rustc-link-arg-bin={bin}={arg}");
+        }
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,-T,{}", discard.display());
+    }
 }
 
 /// The version macros, from Cargo.toml's version (`svmq_version()` returns the library's at run time).

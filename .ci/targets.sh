@@ -27,9 +27,10 @@ target_env() {
         *) echo "unsupported target $t (supported: $ALL_TARGETS)" >&2; return 1;;
     esac
     # T's own Rust flags, from c-examples/Makefile's RUSTFLAGS_T (one place, so that the archive, the
-    # tests and the doctests share one standard library build): riscv64, powerpc and s390x test binaries
-    # are static. Debian has no libc of theirs to run dynamic ones with here, and qemu's sysroot (-L,
-    # QEMU_LD_PREFIX) also answers for "/" (stat("/") gives the sysroot's inode there, so ftok("/")
+    # tests and the doctests share one standard library build): every cross target's test binaries are
+    # static. .ci/vm runs them on T's real kernel from an initramfs without a C library; Debian has no
+    # libc of riscv64, powerpc and s390x to run dynamic ones with under qemu-user here, and qemu's sysroot
+    # (-L, QEMU_LD_PREFIX) also answers for "/" (stat("/") gives the sysroot's inode there, so ftok("/")
     # differs from the real one that Python and glibc compute).
     local flags
     flags=$(make -s -C "$CI_DIR/../c-examples" "print-RUSTFLAGS_$t")

@@ -96,6 +96,24 @@ extern "C" {
 #define SVMQ_DEFAULT_TIMEOUT_SIGNAL 62
 
 /**
+ * The lowest signal `svmq_timeout_signal` accepts: 35, above the real-time signals the C libraries
+ * reserve (32 to 34: glibc's `SIGRTMIN` is 34, musl's 35).
+ */
+#define SVMQ_TIMEOUT_SIGNAL_MIN 35
+
+/**
+ * The highest signal `svmq_timeout_signal` accepts: 64, `SIGRTMAX`.
+ */
+#define SVMQ_TIMEOUT_SIGNAL_MAX 64
+
+/**
+ * The most signals one `_timed` call's timer sends, at its deadline and one millisecond apart after it,
+ * even if the call never returns (the program left it with `siglongjmp`): the timer then deletes
+ * itself at the last one.
+ */
+#define SVMQ_TIMER_SIGNALS_MAX 5
+
+/**
  * Receiver state for `svmq_recv_raw_spin`: initialise with `svmq_spin_init`, keep one per receiving
  * thread, do not touch its contents.
  */
@@ -348,7 +366,10 @@ int32_t svmq_spin_init(struct svmq_spin *spin, uint32_t max_ns);
  * backs off exponentially when it does not pay; if the clock cannot be read it blocks at once. Same
  * arguments, in the same order, as `svmq_recv_raw` (**`msgbuf, CAP, MTYPE`: NOT `svmq_recv`'s order**),
  * then `spin`; same results and errors; `spin` holds the
- * adaptive state (one per receiving thread), `-EFAULT` if NULL.
+ * adaptive state (one per receiving thread), `-EFAULT` if NULL. Signals are held while it polls (at
+ * most the budget): one with a handler of the program's that arrives then is delivered when polling
+ * ends and the call returns `-EINTR`, as a blocking `svmq_recv_raw` would have (unless a message came
+ * meanwhile: it is returned).
  *
  * # Safety
  *
@@ -362,10 +383,16 @@ int64_t svmq_recv_raw_spin(int32_t msqid, void *msgbuf, size_t cap, long mtype, 
  *
  * Arguments, selectors, flags and errors as `svmq_recv`. `timeout_ns` 0 is one non-blocking attempt
  * (`-ETIMEDOUT` on an empty queue); with `SVMQ_IPC_NOWAIT` the call is exactly `svmq_recv`'s
- * non-blocking one (`-ENOMSG`). `-EINTR` still reports a signal handler of the application's own.
+ * non-blocking one (`-ENOMSG`). `-EINTR` still reports a signal handler of the application's own, as
+ * a blocking `msgrcv` would: one that arrives while the call sets its timer up (every signal is held
+ * for those few system calls) is `-EINTR` too, its handler run first.
  * While it waits, a per-call timer interrupts the call with a signal (`svmq_timeout_signal`): `-EBUSY`
  * if that signal has a handler that is not svmq's, is ignored, or is blocked in the calling thread.
- * Thread-safe: each call has its own timer, aimed at the calling thread only.
+ * Thread-safe: each call has its own timer, aimed at the calling thread only. A call left with
+ * `siglongjmp` (from a handler of the program's, the `alarm` pattern) cannot delete its timer: the timer
+ * then sends at most `SVMQ_TIMER_SIGNALS_MAX` (5) signals, from the deadline on, one millisecond apart,
+ * and deletes itself (each may interrupt a `poll`, `nanosleep` or blocking call of that thread with
+ * `EINTR`, as any handled signal does).
  *
  * # Safety
  *
@@ -376,7 +403,8 @@ int64_t svmq_recv_timed(int32_t msqid, long mtype, void *buf, size_t cap, long *
 /**
  * `svmq_recv_raw` that gives up after `timeout_ns` nanoseconds (`-ETIMEDOUT`), as `svmq_recv_timed`.
  *
- * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT` and `-EBUSY`.
+ * Arguments, flags and errors as `svmq_recv_raw`, plus `-ETIMEDOUT` and `-EBUSY`; signals as
+ * `svmq_recv_timed`.
  *
  * # Safety
  *
@@ -413,13 +441,22 @@ int32_t svmq_send_raw_timed(int32_t msqid, const void *msgbuf, size_t len, int32
 /**
  * Chooses the signal the `_timed` functions use to interrupt a blocked call, or reports it.
  *
- * `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`).
- * Choose a signal the program does not use, preferably a real-time one (`SIGRTMIN`..`SIGRTMAX`).
- * svmq installs an empty handler on it at once and leaves it installed (a timer signal still in
+ * `sig` > 0: use `sig` from now on (default `SVMQ_DEFAULT_TIMEOUT_SIGNAL`, 62 = `SIGRTMAX - 2`): a
+ * real-time signal the program does not use, from `SVMQ_TIMEOUT_SIGNAL_MIN` (35) to
+ * `SVMQ_TIMEOUT_SIGNAL_MAX` (64). 32 to 34 are the C libraries' own (glibc's `SIGRTMIN` is 34, musl's
+ * 35) and the standard signals all have a meaning (`SIGSEGV` must crash, `SIGTERM` terminate): they are
+ * refused. svmq installs its handler on it at once and leaves it installed (a timer signal still in
  * flight must never meet `SIG_DFL`, which would end the process); it never replaces a disposition
  * that is not `SIG_DFL`. Returns 0, or `-EBUSY` (the signal has a handler that is not svmq's, or is
- * ignored), `-EINVAL` (`sig` above 64, `SIGKILL`, `SIGSTOP`).
+ * ignored), `-EINVAL` (`sig` outside 35..64).
  * `sig` == 0: returns the signal in use. Negative: `-EINVAL`.
+ *
+ * From then on the signal is svmq's: do not change its disposition. If the program does while a call
+ * waits (another thread calling `signal(sig, SIG_IGN)`, say), that wait is no longer bounded: with
+ * `SIG_IGN` it lasts until a message (or room) comes, the queue is removed or another signal
+ * interrupts it; with `SIG_DFL` the timer's next signal ends the process; with a handler of the
+ * program's, that handler runs and the call ends at its deadline. Later calls then fail with `-EBUSY`
+ * (but for `SIG_DFL`, over which svmq installs its handler again).
  */
 int32_t svmq_timeout_signal(int32_t sig);
 

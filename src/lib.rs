@@ -23,8 +23,17 @@
 //! [`Frame`] and [`Select`] (what is sent and which message is received), [`Key`] and [`ftok`],
 //! [`limits`], [`usage`] and [`queues`] (system-wide), [`Spin`] (low-latency receive),
 //! [`Queue::recv_timeout`] and [`set_timeout_signal`] (deadline receive and send), [`Errno`].
-//! The raw, typed system calls are in [`sys`], the only module besides the C ABI (`capi`, exported as
-//! `svmq_*` symbols, see `include/svmq.h`) that contains `unsafe` code.
+//! The raw layer, typed system calls for this API and for programs without libc, is [`sys`]; the C ABI
+//! is [`capi`] (exported as `svmq_*` symbols, see `include/svmq.h`).
+//!
+//! # Safe and unsafe
+//!
+//! Every safe function of this crate is sound for every argument value (the README's "Layers" section
+//! lists what is public and why). `unsafe` code is denied at the crate root and allowed in two places
+//! only: `src/sys/` (the system calls, the kernel structs, the timeout signal's handler and restorer)
+//! and `src/capi.rs` (turning C pointers into references). The `unsafe fn`s of the public API are the
+//! ones taking raw pointers ([`sys::msgsnd`], [`sys::msgrcv`] and their `_kernel_ret` forms, the
+//! `svmq_*` functions) and the system call instruction ([`sys::raw`]).
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
@@ -61,7 +70,7 @@ pub use queue::{Queue, Settings, Status};
 pub use spin::Spin;
 pub use sys::abi::Frame;
 pub use system::{Limits, Queues, StatCommand, Usage, limits, queues, stat_index, usage};
-pub use timed::{DEFAULT_TIMEOUT_SIGNAL, set_timeout_signal, timeout_signal};
+pub use timed::{DEFAULT_TIMEOUT_SIGNAL, TIMEOUT_SIGNALS, set_timeout_signal, timeout_signal};
 
 /// With the `c-staticlib` feature the crate stands alone as a `no_std` static library for C: a panic
 /// (none is expected: the C ABI is written not to panic) ends the process with status 134, as `abort`.

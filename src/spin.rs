@@ -30,6 +30,7 @@
 use crate::message::{Message, MsgType, RecvFlags, Select};
 use crate::queue::Queue;
 use crate::sys::abi::{self, Frame};
+use crate::sys::signal::SignalsHeld;
 use crate::{Errno, sys};
 use core::ffi::c_int;
 
@@ -117,6 +118,24 @@ pub(crate) trait Probe {
     fn now_ns(&self) -> Result<u64, Errno>;
     /// This thread's involuntary context switches so far (compared for equality only).
     fn preemptions(&self) -> Result<u64, Errno>;
+    /// Every signal blocked while polling, the mask put back when the guard drops; `None` if the mask
+    /// cannot be changed (polling then goes on without it).
+    fn hold_signals(&self) -> Option<Self::Held>;
+    /// What [`hold_signals`](Self::hold_signals) returns.
+    type Held: Held;
+}
+
+/// Signals held back while polling.
+pub(crate) trait Held {
+    /// Whether a signal arrived meanwhile that would have interrupted a blocking receive (`EINTR`).
+    fn interrupted(&self) -> bool;
+}
+
+impl Held for SignalsHeld {
+    fn interrupted(&self) -> bool {
+        // svmq's own timeout signal has svmq's handler: never counted.
+        self.interrupting_signal_pending(0)
+    }
 }
 
 /// The real system: `clock_gettime(CLOCK_MONOTONIC)` and `getrusage(RUSAGE_THREAD)`.
@@ -130,6 +149,11 @@ impl Probe for Kernel {
     #[inline]
     fn preemptions(&self) -> Result<u64, Errno> {
         sys::involuntary_switches()
+    }
+    type Held = SignalsHeld;
+    #[inline]
+    fn hold_signals(&self) -> Option<SignalsHeld> {
+        SignalsHeld::hold().ok()
     }
 }
 
@@ -188,6 +212,10 @@ pub(crate) fn poll_then_block_with(
         Some(now) => Ok(now),
         None => probe.preemptions(),
     };
+    // Every signal is held back while polling: a signal of the application's arriving now would
+    // otherwise be handled and then interrupt nothing, and the receive would block as if it had never
+    // come, where a blocking msgrcv would have returned EINTR. Held, it is seen when polling ends.
+    let held = probe.hold_signals();
     if let (Ok(start), Ok(switches)) = (probe.now_ns(), switches) {
         let mut polls: u32 = 0;
         loop {
@@ -215,8 +243,13 @@ pub(crate) fn poll_then_block_with(
             }
         }
     }
-    // The budget ran out, or the clock or the counter could not be read: block.
+    // The budget ran out, or the clock or the counter could not be read: block, unless a signal came.
     spin.miss();
+    if held.as_ref().is_some_and(|h| h.interrupted()) {
+        // Its handler runs as `held` drops, before this returns, as for a blocking call.
+        return Err(Errno::INTR);
+    }
+    drop(held);
     match recv(msgflg) {
         // The queue existed at the first attempt: it was removed before this call could block on it.
         Err(Errno::INVAL) => Err(Errno::IDRM),
@@ -287,6 +320,28 @@ mod tests {
         clock_fails_after: Cell<Option<u32>>,
         switches: Cell<u64>,
         counter_fails: Cell<bool>,
+        /// A signal with a handler arrives while signals are held (the fake queue sets it).
+        signal: std::rc::Rc<Cell<bool>>,
+        /// Signals held, then released: the guards made and dropped.
+        holds: std::rc::Rc<Cell<(u32, u32)>>,
+    }
+
+    struct FakeHeld {
+        signal: std::rc::Rc<Cell<bool>>,
+        holds: std::rc::Rc<Cell<(u32, u32)>>,
+    }
+
+    impl Held for FakeHeld {
+        fn interrupted(&self) -> bool {
+            self.signal.get()
+        }
+    }
+
+    impl Drop for FakeHeld {
+        fn drop(&mut self) {
+            let (made, dropped) = self.holds.get();
+            self.holds.set((made, dropped + 1));
+        }
     }
 
     impl Fake {
@@ -297,6 +352,8 @@ mod tests {
                 clock_fails_after: Cell::new(None),
                 switches: Cell::new(7),
                 counter_fails: Cell::new(false),
+                signal: Default::default(),
+                holds: Default::default(),
             }
         }
     }
@@ -313,6 +370,12 @@ mod tests {
         }
         fn preemptions(&self) -> Result<u64, Errno> {
             if self.counter_fails.get() { Err(Errno::PERM) } else { Ok(self.switches.get()) }
+        }
+        type Held = FakeHeld;
+        fn hold_signals(&self) -> Option<FakeHeld> {
+            let (made, dropped) = self.holds.get();
+            self.holds.set((made + 1, dropped));
+            Some(FakeHeld { signal: self.signal.clone(), holds: self.holds.clone() })
         }
     }
 
@@ -562,5 +625,66 @@ mod tests {
         s.miss();
         assert_eq!(Spin::from_words(s.to_words()), s);
         assert_eq!(core::mem::size_of::<Spin>(), 24);
+    }
+
+    #[test]
+    fn a_signal_held_while_polling_is_eintr_instead_of_a_block() {
+        // A blocking msgrcv would have returned EINTR for a signal with a handler that arrived while it
+        // waited; polling holds signals back and reports it when the budget runs out, without blocking.
+        let fake = Fake::new(1_000);
+        let mut s = fresh();
+        let mut calls = Calls::default();
+        let r = poll_then_block_with(&fake, &mut s, 0, |bits| {
+            if bits & abi::IPC_NOWAIT == 0 {
+                calls.blocks += 1;
+                return Ok(5);
+            }
+            calls.polls += 1;
+            if calls.polls == 3 {
+                fake.signal.set(true);
+            }
+            Err(Errno::NOMSG)
+        });
+        assert_eq!(r, Err(Errno::INTR));
+        assert_eq!(calls.blocks, 0, "no blocking call after the signal");
+        assert_eq!(fake.holds.get(), (1, 1), "signals held once and released");
+        // Without a signal the same receive blocks, with signals released before it does.
+        fake.signal.set(false);
+        let mut s = fresh();
+        let holds = fake.holds.clone();
+        let r = poll_then_block_with(&fake, &mut s, 0, |bits| {
+            if bits & abi::IPC_NOWAIT == 0 {
+                assert_eq!(holds.get(), (2, 2), "released before blocking");
+                return Ok(9);
+            }
+            Err(Errno::NOMSG)
+        });
+        assert_eq!(r, Ok(9));
+    }
+
+    #[test]
+    fn a_message_that_came_with_a_held_signal_is_returned() {
+        // Both arrived while polling: the message is returned (a blocking msgrcv could have returned
+        // either), and the signal is delivered as the receive returns.
+        let fake = Fake::new(100);
+        let mut s = fresh();
+        let mut polls = 0;
+        let r = poll_then_block_with(&fake, &mut s, 0, |_| {
+            polls += 1;
+            if polls == 4 {
+                fake.signal.set(true);
+            }
+            if polls == 6 { Ok(3) } else { Err(Errno::NOMSG) }
+        });
+        assert_eq!(r, Ok(3));
+        assert_eq!(fake.holds.get(), (1, 1));
+    }
+
+    #[test]
+    fn a_message_there_at_once_holds_no_signal() {
+        let fake = Fake::new(1);
+        let mut s = fresh();
+        assert_eq!(receive(&fake, &mut s, 1, 0).0, Ok(5));
+        assert_eq!(fake.holds.get(), (0, 0), "no system call for the mask either");
     }
 }

@@ -5,25 +5,33 @@
 //!
 //! 1. one `IPC_NOWAIT` attempt: when a message (or room) is there, the call costs nothing more;
 //! 2. a timeout of 0 stops there (`ETIMEDOUT`);
-//! 3. otherwise the deadline is `CLOCK_MONOTONIC` now + timeout, and a timer is made for this call only:
-//!    `timer_create(CLOCK_MONOTONIC)` with `SIGEV_THREAD_ID` (its signal goes to the calling thread and
-//!    no other), armed at the absolute deadline and then every [`TICK_NS`]. The repetition covers the
-//!    one race: an expiry that lands after the timer is armed but before the call has gone to sleep
-//!    in the kernel runs the handler in user space and interrupts nothing; the next tick does;
-//! 4. the blocking call; a handled signal makes the kernel return `EINTR` (msgrcv and msgsnd are never
+//! 3. otherwise the deadline is `CLOCK_MONOTONIC` now + timeout; every signal is blocked for the few
+//!    system calls of the set-up (so that one of the application's arriving then is not lost, see 5), and
+//!    a timer is made for this call only: `timer_create(CLOCK_MONOTONIC)` with `SIGEV_THREAD_ID` (its
+//!    signal goes to the calling thread and no other), armed at the absolute deadline;
+//! 4. a signal of the application's that arrived meanwhile is `EINTR` now (its handler runs as the mask
+//!    is put back), as a blocking call would have reported it; otherwise the mask is put back and
+//!    the call blocks. A handled signal makes the kernel return `EINTR` (msgrcv and msgsnd are never
 //!    restarted after a handler), and a message handed over before that is returned, never dropped;
 //! 5. the timer is deleted; `EINTR` with the deadline passed is `ETIMEDOUT`, before it the signal was
 //!    the application's own and stays `EINTR`.
 //!
-//! The signal (default [`DEFAULT_TIMEOUT_SIGNAL`], chosen with [`set_timeout_signal`]) gets an empty
+//! The timer's signal has svmq's handler, which re-arms the timer one tick (1 ms) later, at most four
+//! times: an expiry that lands after the clock was checked but before the call has gone to sleep in the
+//! kernel runs the handler in user space and interrupts nothing, and the next tick does. A call the
+//! application leaves with `siglongjmp` (from a handler of its own) never deletes its timer: the handler
+//! deletes it at its fifth signal, so nothing keeps firing (see `sys::signal::on_timer_signal`).
+//!
+//! The signal (default [`DEFAULT_TIMEOUT_SIGNAL`], chosen with [`set_timeout_signal`]) gets svmq's
 //! handler the first time it is needed, and only if its disposition is `SIG_DFL`: a handler that is not
 //! ours, `SIG_IGN`, or the signal blocked in the calling thread is `EBUSY`, checked on every call that
-//! has to wait. svmq never changes a mask and never touches any other signal.
+//! has to wait. svmq leaves every mask as it found it and never touches any other signal.
 
 use crate::message::{Message, MsgType, RecvFlags, Select, SendFlags};
 use crate::queue::Queue;
 use crate::sys::abi::{self, Frame};
-use crate::sys::signal as sig;
+use crate::sys::signal::{self as sig, SignalsHeld};
+use crate::sys::time;
 use crate::{Errno, sys};
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicI32, Ordering};
@@ -32,12 +40,18 @@ use core::time::Duration;
 /// The signal the timers use unless [`set_timeout_signal`] chose another: 62, `SIGRTMAX - 2`.
 ///
 /// Real-time signals have no meaning of their own and the C libraries reserve only the lowest ones
-/// (32-34). The top two are taken by tools a program may run under: valgrind keeps 64 (`SIGRTMAX`) for
-/// itself, and qemu-user has no host signal for 63 and 64 (`timer_create` answers `EINVAL` there).
+/// (32-34, see [`TIMEOUT_SIGNALS`]). The top two are taken by tools a program may run under: valgrind
+/// keeps 64 (`SIGRTMAX`) for itself, and qemu-user has no host signal for 63 and 64 (`timer_create`
+/// answers `EINVAL` there).
 pub const DEFAULT_TIMEOUT_SIGNAL: i32 = 62;
 
-/// After the deadline, the timer fires again every 1 ms until the call has returned.
-pub const TICK_NS: u64 = 1_000_000;
+/// The signals [`set_timeout_signal`] accepts: the real-time signals no C library reserves, 35 to 64.
+///
+/// The kernel's real-time signals are 32 to 64 (`SIGRTMAX`). glibc keeps 32 and 33 for its threads
+/// (cancellation, `setxid`), so its `SIGRTMIN` is 34; musl keeps 32 to 34 (timers, cancellation,
+/// `synccall`), so its `SIGRTMIN` is 35. The standard signals (1 to 31) all mean something: `SIGSEGV`
+/// must crash, `SIGTERM` must terminate, `SIGALRM` and `SIGUSR1` are the application's.
+pub const TIMEOUT_SIGNALS: core::ops::RangeInclusive<i32> = 35..=64;
 
 static TIMEOUT_SIGNAL: AtomicI32 = AtomicI32::new(DEFAULT_TIMEOUT_SIGNAL);
 
@@ -46,63 +60,37 @@ pub fn timeout_signal() -> i32 {
     TIMEOUT_SIGNAL.load(Ordering::Relaxed)
 }
 
-/// Chooses the signal the deadline calls use (default [`DEFAULT_TIMEOUT_SIGNAL`], 62): any signal the
-/// application does not use, preferably a real-time one (`SIGRTMIN`..=`SIGRTMAX`, 34..=64 with glibc).
+/// Chooses the signal the deadline calls use (default [`DEFAULT_TIMEOUT_SIGNAL`], 62): a real-time signal
+/// the application does not use, in [`TIMEOUT_SIGNALS`] (35 to 64).
 ///
-/// svmq installs an empty handler on it now (`SA_RESTART`, so the signal restarts any other call it
+/// svmq installs its handler on it now (`SA_RESTART`, so that the signal restarts any other call it
 /// might land in) and leaves it installed: a timer signal still in flight must never meet `SIG_DFL`,
 /// which would end the process. The previous signal keeps svmq's handler too.
 ///
+/// From then on the signal is svmq's: the application must not change its disposition. If it does
+/// while a call waits (from another thread, say), that wait is no longer bounded by its deadline: with
+/// `SIG_IGN` the timer's signals are discarded and the call waits until a message (or room) comes, the
+/// queue is removed or another signal interrupts it; with `SIG_DFL` the next one ends the process (the
+/// default action of a real-time signal); with a handler of its own, that handler runs and the call
+/// ends at its deadline as before. Calls made after such a change fail with `EBUSY` (svmq never replaces
+/// a disposition that is not `SIG_DFL`), but for `SIG_DFL`, on which svmq installs its handler again.
+///
 /// # Errors
 ///
-/// `EBUSY` if the signal has a disposition that is not `SIG_DFL` nor svmq's (a handler of the
-/// application, or `SIG_IGN`): svmq never replaces one. `EINVAL` outside `1..=64`, and for `SIGKILL`
-/// and `SIGSTOP`.
+/// `EINVAL` for a signal outside [`TIMEOUT_SIGNALS`]; `EBUSY` if the signal has a disposition that is
+/// not `SIG_DFL` nor svmq's (a handler of the application, or `SIG_IGN`): svmq never replaces one.
 pub fn set_timeout_signal(signo: i32) -> Result<(), Errno> {
-    if !(1..=sig::NSIG).contains(&signo) {
+    if !TIMEOUT_SIGNALS.contains(&signo) {
         return Err(Errno::INVAL);
     }
-    claim(signo)?;
+    sig::claim(signo)?;
     TIMEOUT_SIGNAL.store(signo, Ordering::Relaxed);
     Ok(())
-}
-
-/// Makes sure `signo` carries svmq's handler: installs it over `SIG_DFL`, refuses anything else.
-///
-/// `rt_sigaction` swaps the disposition atomically and reports the one it replaced, so two svmq threads
-/// installing at once both succeed (same handler), and an application handler that appeared between the
-/// check and the install is put back at once, with `EBUSY`.
-fn claim(signo: c_int) -> Result<(), Errno> {
-    let mut now = sig::KSigaction::default();
-    sig::rt_sigaction(signo, None, Some(&mut now))?;
-    if sig::is_timer_action(&now) {
-        return Ok(());
-    }
-    if now.handler != sig::SIG_DFL {
-        return Err(Errno::BUSY);
-    }
-    let mut replaced = sig::KSigaction::default();
-    sig::rt_sigaction(signo, Some(&sig::timer_action()), Some(&mut replaced))?;
-    if replaced.handler == sig::SIG_DFL || sig::is_timer_action(&replaced) {
-        return Ok(());
-    }
-    // Lost a race with the application: give it its handler back.
-    let _ = sig::rt_sigaction(signo, Some(&replaced), None);
-    Err(Errno::BUSY)
 }
 
 /// A duration in nanoseconds, saturating at `u64::MAX` (584 years).
 pub(crate) fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// A `CLOCK_MONOTONIC` time in nanoseconds as a `timespec` of `long`s (saturating where `long` is 32 bits).
-fn timespec(ns: u64) -> sig::KTimespec {
-    let sec = ns / 1_000_000_000;
-    sig::KTimespec {
-        sec: core::ffi::c_long::try_from(sec).unwrap_or(core::ffi::c_long::MAX),
-        nsec: (ns % 1_000_000_000) as core::ffi::c_long,
-    }
 }
 
 /// The outcome of a blocking call that returned `EINTR`: the deadline passed (`ETIMEDOUT`) or it did not,
@@ -111,32 +99,25 @@ pub(crate) const fn interrupted(now_ns: u64, deadline_ns: u64) -> Errno {
     if now_ns >= deadline_ns { Errno::TIMEDOUT } else { Errno::INTR }
 }
 
-/// A per-call timer signalling the calling thread at the deadline and every [`TICK_NS`] after it;
-/// deleted on drop.
+/// A per-call timer signalling the calling thread at the deadline, then one tick apart while the call
+/// may still be on its way into the kernel, [`sig::TIMER_SIGNALS`] signals at most (see
+/// `sys::signal::on_timer_signal`); deleted on drop.
 struct Timer(c_int);
 
 impl Timer {
-    fn arm(deadline_ns: u64) -> Result<Self, Errno> {
-        let signo = timeout_signal();
-        // Blocked in this thread, the signal would stay pending and interrupt nothing; and blocking it
-        // is what an application using it (sigwait, signalfd) does.
-        if sig::sigset_has(&sig::thread_sigmask()?, signo) {
-            return Err(Errno::BUSY);
-        }
-        claim(signo)?;
+    fn arm(signo: c_int, deadline_ns: u64) -> Result<Self, Errno> {
         // EAGAIN here means the kernel refused the timer (RLIMIT_SIGPENDING): not "queue full".
-        let id = sig::timer_create_for_thread(sig::CLOCK_MONOTONIC, signo, sig::gettid())
+        let id = time::timer_create_for_thread(time::CLOCK_MONOTONIC, signo, sig::gettid())
             .map_err(|e| if e == Errno::AGAIN { Errno::NOMEM } else { e })?;
         let timer = Self(id);
-        let spec = sig::ITimerSpec { interval: timespec(TICK_NS), value: timespec(deadline_ns) };
-        sig::timer_settime(id, sig::TIMER_ABSTIME, &spec)?;
+        sig::arm_deadline(id, deadline_ns)?;
         Ok(timer)
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        let _ = sig::timer_delete(self.0);
+        let _ = time::timer_delete(self.0);
     }
 }
 
@@ -147,7 +128,19 @@ pub(crate) fn with_deadline(
     msgflg: c_int,
     timeout_ns: u64,
     empty: Errno,
+    call: impl FnMut(c_int) -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    with_deadline_and(msgflg, timeout_ns, empty, call, || {})
+}
+
+/// [`with_deadline`], calling `during_setup` while every signal is held (the unit tests raise a signal
+/// there).
+pub(crate) fn with_deadline_and(
+    msgflg: c_int,
+    timeout_ns: u64,
+    empty: Errno,
     mut call: impl FnMut(c_int) -> Result<usize, Errno>,
+    during_setup: impl FnOnce(),
 ) -> Result<usize, Errno> {
     // IPC_NOWAIT: one attempt, as asked. MSG_COPY: the kernel answers at once (it needs IPC_NOWAIT).
     if msgflg & (abi::IPC_NOWAIT | abi::MSG_COPY) != 0 {
@@ -163,11 +156,29 @@ pub(crate) fn with_deadline(
     // Without a clock there is no deadline to honour: the clock's error (e.g. EPERM from a seccomp
     // allow-list), before anything blocks.
     let deadline = sys::monotonic_ns()?.saturating_add(timeout_ns);
-    let timer = Timer::arm(deadline)?;
-    // A deadline already past (a timeout of microseconds) would only be noticed at the next tick.
-    if sys::monotonic_ns()? >= deadline {
+    // Every signal stays blocked while the timer is set up (a few system calls): one of the
+    // application's arriving now stays pending, and is reported below as the EINTR a blocking call
+    // would have returned, instead of being handled here and lost to the wait.
+    let held = SignalsHeld::hold()?;
+    during_setup();
+    let signo = timeout_signal();
+    // Blocked in this thread, the signal would stay pending and interrupt nothing; and blocking it is
+    // what an application using it (sigwait, signalfd) does.
+    if sig::sigset_has(held.old(), signo) {
+        return Err(Errno::BUSY);
+    }
+    sig::claim(signo)?;
+    let timer = Timer::arm(signo, deadline)?;
+    // A deadline already past (a timeout of microseconds): no need to block.
+    let now = sys::monotonic_ns()?;
+    if now >= deadline {
         return Err(Errno::TIMEDOUT);
     }
+    if held.interrupting_signal_pending(signo) {
+        // Its handler runs as `held` puts the mask back (after `timer` is deleted).
+        return Err(Errno::INTR);
+    }
+    drop(held);
     let res = call(msgflg);
     drop(timer);
     match res {
@@ -185,7 +196,10 @@ impl Queue {
     ///
     /// A zero `timeout` is one non-blocking attempt (`ETIMEDOUT` on an empty queue). Otherwise the
     /// errors of [`recv`](Self::recv), plus `EBUSY` if the timeout signal is unavailable (see
-    /// [`set_timeout_signal`]); `EINTR` still reports a signal of the application's own.
+    /// [`set_timeout_signal`]) and `ENOMEM` if the kernel has no timer left (`RLIMIT_SIGPENDING`).
+    /// `EINTR` still reports a signal with a handler of the application's own, as a blocking
+    /// [`recv`](Self::recv) would, including one that arrives while the call sets its timer up (every
+    /// signal is held for those few system calls; the handler runs before the call returns).
     ///
     /// ```
     /// use std::time::Duration;
@@ -276,14 +290,9 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_timespecs() {
+    fn durations() {
         assert_eq!(duration_ns(Duration::from_millis(5)), 5_000_000);
         assert_eq!(duration_ns(Duration::MAX), u64::MAX);
-        assert_eq!(timespec(3_000_000_007), sig::KTimespec { sec: 3, nsec: 7 });
-        let far = timespec(u64::MAX);
-        // Saturated at LONG_MAX where long is 32 bits.
-        assert_eq!(far.sec as u64, (u64::MAX / 1_000_000_000).min(core::ffi::c_long::MAX as u64));
-        assert!(far.nsec < 1_000_000_000);
     }
 
     #[test]

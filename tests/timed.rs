@@ -206,21 +206,49 @@ fn full_queue_timed_send_times_out_then_succeeds_when_space_appears() {
     assert_eq!(q.recv::<8>(Select::Any).unwrap().data(), b"12345678");
 }
 
+/// Runs `wait` in a new thread and returns once that thread is asleep in the kernel (its state in
+/// `/proc/self/task/TID/stat` is `S`: svmq's deadline calls sleep nowhere but in their blocking call).
+/// A fixed pause instead raced a loaded machine: the queue could be removed before the thread had made
+/// its first attempt, which then answered EINVAL, not EIDRM.
+fn spawn_blocked<T: Send + 'static>(wait: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+    let tid = Arc::new(AtomicI32::new(0));
+    let t2 = tid.clone();
+    let h = std::thread::spawn(move || {
+        // SAFETY: gettid has no preconditions.
+        t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+        wait()
+    });
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let t = tid.load(Ordering::SeqCst);
+        let stat = if t == 0 {
+            String::new()
+        } else {
+            std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).unwrap_or_default()
+        };
+        // The state follows the command name's closing parenthesis.
+        if stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('S')) {
+            // Asleep: give it a moment more, so that a sleep in another call cannot be mistaken.
+            std::thread::sleep(ms(20));
+            return h;
+        }
+        std::thread::sleep(ms(1));
+    }
+    panic!("the waiting thread never went to sleep");
+}
+
 #[test]
 fn removal_while_waiting_gives_eidrm() {
     let q = Queue::private(0o600).unwrap();
-    let r = std::thread::spawn(move || q.recv_timeout::<8>(Select::Any, ms(20_000)));
-    std::thread::sleep(ms(100));
+    let r = spawn_blocked(move || q.recv_timeout::<8>(Select::Any, ms(20_000)));
     q.remove().unwrap();
     assert_eq!(r.join().unwrap(), Err(Errno::IDRM));
 
     let q = small_queue(1);
     q.send(&Message::<1>::new(t(1), b"x").unwrap()).unwrap();
     let qq = q.0;
-    let s = std::thread::spawn(move || {
-        qq.send_timeout(&Message::<1>::new(t(1), b"y").unwrap(), SendFlags::BLOCK, ms(20_000))
-    });
-    std::thread::sleep(ms(100));
+    let s =
+        spawn_blocked(move || qq.send_timeout(&Message::<1>::new(t(1), b"y").unwrap(), SendFlags::BLOCK, ms(20_000)));
     q.remove().unwrap();
     assert_eq!(s.join().unwrap(), Err(Errno::IDRM));
 }
@@ -459,11 +487,18 @@ fn a_signal_the_application_uses_is_refused() {
         let q = Queue::from_id(id);
         let rt = libc::SIGRTMIN();
         let handled = HANDLED.load(Ordering::SeqCst); // the parent's other tests count too
-        // Out of range, SIGKILL: EINVAL. A signal with the application's handler, or ignored: EBUSY,
-        // and the handler stays.
-        for bad in [0, -1, 65, libc::SIGKILL] {
+        // Outside 35..=64 (the real-time signals no C library reserves): EINVAL, the disposition
+        // untouched. A signal with the application's handler, or ignored: EBUSY, and the handler stays.
+        if svmq::TIMEOUT_SIGNALS != (35..=64) || libc::SIGRTMIN() > 35 {
+            return 11;
+        }
+        for bad in [0, -1, 65, 32, 33, 34, libc::SIGKILL, libc::SIGTERM, libc::SIGSEGV, libc::SIGALRM, i32::MIN] {
+            let before = if (1..=64).contains(&bad) { disposition(bad).sa_sigaction } else { 0 };
             if svmq::set_timeout_signal(bad) != Err(Errno::INVAL) {
                 return 1;
+            }
+            if (1..=64).contains(&bad) && disposition(bad).sa_sigaction != before {
+                return 12;
             }
         }
         install_counter(rt + 3, false);

@@ -7,7 +7,6 @@
 //! architecture's expected sizes and offsets, asserted below at compile time.
 //! `tests/abi.rs` compares the layouts with the `libc` crate's (glibc's) definitions on every target.
 
-use super::arch::MsqidLayout;
 use core::ffi::{c_int, c_long, c_uint, c_ulong, c_ushort};
 use core::mem::{offset_of, size_of};
 
@@ -47,6 +46,44 @@ pub const MODE_MASK: u32 = 0o777;
 
 /// `AT_FDCWD` for `newfstatat`.
 pub const AT_FDCWD: c_int = -100;
+
+/// `IPC_64`: the `msgctl` command flag asking for the 64-bit structs (`msqid64_ds`), where the entry
+/// point reads a layout version from the command.
+pub const IPC_64: c_int = 0x100;
+/// What this architecture's direct `msgctl` system call ([`nr::MSGCTL`](super::raw::nr::MSGCTL)) needs
+/// OR-ed into its command to speak the layouts of this module: [`IPC_64`] on armv7 (`sys_old_msgctl`), 0
+/// elsewhere (x86_64 and the compat layers refuse the flag with `EINVAL`).
+pub const MSGCTL_CMD_FLAGS: c_int = super::arch::MSGCTL_CMD_FLAGS;
+/// The same through the `ipc(2)` multiplexer ([`nr::IPC`](super::raw::nr::IPC), where it exists):
+/// [`IPC_64`].
+pub const IPC_MSGCTL_CMD_FLAGS: c_int = super::arch::IPC_MSGCTL_CMD_FLAGS;
+
+/// Size and field offsets of a `struct msqid64_ds` layout, as an architecture's kernel headers define
+/// it. [`MSQID64_DS_LAYOUT`] is this architecture's; [`Msqid64Ds`] is asserted against it at compile time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MsqidLayout {
+    /// `sizeof(struct msqid64_ds)`.
+    pub size: usize,
+    /// `sizeof(struct ipc64_perm)`.
+    pub perm_size: usize,
+    /// Offsets of `msg_perm.mode` and `msg_perm.seq`.
+    pub mode_seq: (usize, usize),
+    /// Offsets of the low (or only) words of `msg_stime`, `msg_rtime`, `msg_ctime`.
+    pub times: [usize; 3],
+    /// Offsets of the `_high` words (equal to the low word's on 64-bit, where there is none).
+    pub times_high: [usize; 3],
+    /// Offsets of `msg_cbytes`, `msg_qnum`, `msg_qbytes`, `msg_lspid`, `msg_lrpid`.
+    pub counts: [usize; 5],
+}
+
+/// This architecture's `struct msqid64_ds` layout (from its kernel headers).
+pub const MSQID64_DS_LAYOUT: MsqidLayout = super::arch::MSQID64_DS_LAYOUT;
+
+/// Size of the `struct stat` (64-bit architectures) or `struct stat64` (32-bit ones) that
+/// [`stat`](super::stat) has the kernel fill.
+pub const STAT_SIZE: usize = super::arch::STAT_SIZE;
+/// Index of `st_ino` in that struct, counted in 64-bit words (`st_dev` is word 0 everywhere).
+pub const STAT_INO_WORD: usize = super::arch::STAT_INO_WORD;
 
 /// `struct ipc64_perm` of the generic 64-bit layout (asm-generic/ipcbuf.h with a 32-bit
 /// `__kernel_mode_t`): x86_64, aarch64, riscv64. Use it as [`Ipc64Perm`], which is this architecture's.
@@ -328,24 +365,14 @@ impl StatBuf {
     }
     /// `st_ino`.
     pub fn ino(&self) -> u64 {
-        self.words[super::arch::STAT_INO_WORD]
+        self.words[STAT_INO_WORD]
     }
-}
-
-/// `struct timespec` of the `clock_gettime` system call (`long` seconds: monotonic time fits 32 bits).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Timespec {
-    /// Seconds.
-    pub sec: c_long,
-    /// Nanoseconds.
-    pub nsec: c_long,
 }
 
 // The layouts above are the kernel's contract; prove them on every build, for every target, against the
 // architecture's header facts in sys/arch/.
 const _: () = {
-    let l = super::arch::MSQID64_DS_LAYOUT;
+    let l = MSQID64_DS_LAYOUT;
     assert!(size_of::<c_ulong>() == size_of::<c_long>() && size_of::<c_long>() == size_of::<usize>());
     assert!(size_of::<Ipc64Perm>() == l.perm_size);
     assert!(offset_of!(Ipc64Perm, key) == 0);
@@ -385,7 +412,7 @@ const _: () = {
     assert!(offset_of!(MsgInfo, msgseg) == 28);
     assert!(offset_of!(Frame<0>, mtype) == 0);
     assert!(offset_of!(Frame<1>, text) == size_of::<c_long>());
-    assert!(size_of::<StatBuf>() >= super::arch::STAT_SIZE);
-    assert!((super::arch::STAT_INO_WORD + 1) * 8 <= super::arch::STAT_SIZE);
-    assert!(size_of::<Timespec>() == 2 * size_of::<c_long>());
+    assert!(size_of::<StatBuf>() >= STAT_SIZE);
+    assert!((STAT_INO_WORD + 1) * 8 <= STAT_SIZE);
+    assert!(MSGCTL_CMD_FLAGS & !IPC_64 == 0 && IPC_MSGCTL_CMD_FLAGS & !IPC_64 == 0);
 };

@@ -1,15 +1,37 @@
-//! The raw layer: one typed wrapper per system call.
+//! The raw layer: one typed wrapper per system call, for the safe API above it and for programs that
+//! have no C library either (the `svmq` tool, programs run as PID 1).
+//!
+//! # What is public, and why it is sound
+//!
+//! - [`abi`]: the kernel's structs and constants, plain data (every bit pattern of every struct is a
+//!   valid value; nothing in it can be used to reach memory).
+//! - [`raw`]: the system call numbers and the `unsafe` instruction (`syscall0` ..= `syscall6`): a
+//!   program without libc makes its other system calls there, in its own `unsafe` code.
+//! - The typed message-queue calls. Those taking references ([`msgget`], [`msgctl_stat`],
+//!   [`msgctl_set`], [`msgctl_rmid`], [`msgctl_info`], [`msgsnd_frame`], [`msgrcv_frame`],
+//!   [`msgsnd_copy`], [`msgrcv_copy`]) are safe *for every argument value*: commands are typed
+//!   ([`StatCmd`], [`InfoCmd`]) so that the buffer handed to the kernel is always the one that command
+//!   fills, a reference proves that memory valid for its size, the kernel writes only plain integers
+//!   into it, and the copying calls read only what the kernel reported writing (their closures see the
+//!   received bytes; they never report a result). Those taking raw pointers ([`msgsnd`], [`msgrcv`],
+//!   [`msgsnd_kernel_ret`], [`msgrcv_kernel_ret`], the C ABI's zero-copy path) are `unsafe fn`.
+//! - [`stat`] (a reference in, plain data out) and [`exit_group`] (ends the process: never returns,
+//!   touches no memory).
+//! - [`SigSet`], [`sigset_add`], [`sigset_has`]: a signal set as the kernel reads it, plain data, for a
+//!   program that blocks signals through [`raw`].
+//!
+//! Everything that can install a signal handler, jump, or trust a caller's word is private: the
+//! architecture files (`arch`: the restorer the kernel returns through), the signals and timers of the
+//! deadline calls (`signal`, `time`), the copying calls that let a closure make the system call, and the
+//! clock and scheduler helpers of the other modules. Inside the crate `rt_sigaction` is an `unsafe fn`
+//! and a `struct sigaction`'s handler and restorer cannot be set from safe code.
 //!
 //! # Safety
 //!
-//! This module (with its `arch` directory) and `capi` are the only places in the crate allowed to use
-//! `unsafe`. Every system call goes through one function here, which casts its arguments to registers
-//! once, and decodes a return value in `-4095..=-1` into an [`Errno`] before anything else sees it. The
-//! functions taking references are safe *for every argument value*: commands are typed
-//! ([`StatCmd`], [`InfoCmd`]) so that the buffer handed to the kernel is always the one that command
-//! fills, the reference proves that memory valid for its size, and the kernel writes only plain
-//! integers into it (any bit pattern is a valid value of the `repr(C)` structs in [`abi`]). The
-//! `unsafe fn`s take raw pointers for the C ABI's zero-copy path and state what their callers must
+//! This module (with `arch/`, `signal.rs` and `time.rs`) and `capi` are the only places in the crate
+//! allowed to use `unsafe`. Every system call goes through one function here, which casts its arguments
+//! to registers once, and decodes a return value in `-4095..=-1` into an [`Errno`] before anything else
+//! sees it. Every `unsafe` block says why it is sound; every `unsafe fn` says what its callers must
 //! guarantee.
 //!
 //! Architecture facts (numbers, layouts, the instruction) live in `sys/arch/`, one file each.
@@ -19,18 +41,19 @@
 //! On i686, powerpc and s390x the message-queue calls were reachable only through the `ipc(2)`
 //! multiplexer before Linux 5.1. Each call here tries the direct system call and, on `ENOSYS`, makes the
 //! same call through `ipc(2)`. With the `ipc-multiplexer` feature the direct call is not tried at all
-//! (for old kernels, and to test that path on new ones).
+//! (for old kernels, and to test that path on new ones). Likewise the 32-bit architectures' clock and
+//! timer calls try the 64-bit time calls of Linux 5.1 first and fall back to the old ones on `ENOSYS`.
 #![allow(unsafe_code)]
 
 pub mod abi;
-pub mod arch;
-pub mod signal;
+mod arch;
+pub(crate) mod signal;
+pub(crate) mod time;
 
-/// The signal-set helpers as plain data, for programs that block signals themselves (the `svmq` tool).
 pub use signal::{SigSet, sigset_add, sigset_has};
 
 use crate::Errno;
-use abi::{Frame, MsgInfo, Msqid64Ds, StatBuf, Timespec};
+use abi::{Frame, MsgInfo, Msqid64Ds, StatBuf};
 use arch::nr;
 use core::ffi::{CStr, c_int, c_long, c_void};
 use core::mem::MaybeUninit;
@@ -285,8 +308,10 @@ pub fn msgrcv_copy<const N: usize, R>(
 /// [`msgsnd_copy`] whose system calls are made by `drive`: the payload is copied into the frame once,
 /// then `drive` gets a function sending that frame with the flags it is given, as often as it needs
 /// (the deadline calls try `IPC_NOWAIT` first, then block).
+///
+/// Crate-private: `drive` is trusted to return only what the function it was given returned.
 #[inline]
-pub fn msgsnd_copy_by<const N: usize>(
+pub(crate) fn msgsnd_copy_by<const N: usize>(
     msqid: c_int,
     mtype: c_long,
     data: &[u8],
@@ -311,8 +336,12 @@ pub fn msgsnd_copy_by<const N: usize>(
 
 /// [`msgrcv_copy`] whose system calls are made by `drive` (as [`msgsnd_copy_by`]): every call receives
 /// into the same frame; after the first success `take` sees the message.
+///
+/// Crate-private, and not safe to expose: it trusts `drive` to return `Ok(n)` only when one of its calls
+/// succeeded with `n` (a `drive` returning `Ok(64)` without calling would have `take` read an
+/// uninitialized frame).
 #[inline]
-pub fn msgrcv_copy_by<const N: usize, R>(
+pub(crate) fn msgrcv_copy_by<const N: usize, R>(
     msqid: c_int,
     cap: usize,
     msgtyp: c_long,
@@ -434,35 +463,21 @@ pub fn stat(path: &CStr) -> Result<StatBuf, Errno> {
     decode(ret).map(|_| buf)
 }
 
-/// `sched_getaffinity(0, sizeof mask, mask)`: the number of CPUs the calling thread may run on.
-#[inline]
-pub fn cpus_allowed() -> Result<u32, Errno> {
-    let mut mask = [0u8; 128]; // 1024 CPUs, glibc's CPU_SETSIZE
-    // SAFETY: mask is 128 writable bytes and that is the length passed; the kernel writes at most that.
-    let ret = unsafe { arch::syscall3(nr::SCHED_GETAFFINITY, 0, mask.len(), mask.as_mut_ptr() as usize) };
-    // The kernel reports how many bytes it wrote (a multiple of sizeof(long)).
-    let written = decode(ret)?;
-    Ok(mask.iter().take(written).map(|b| b.count_ones()).sum())
-}
-
-/// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds (a real syscall: there is no vDSO without libc).
+/// `clock_gettime(CLOCK_MONOTONIC)` in nanoseconds (a real system call: there is no vDSO without libc;
+/// 64-bit time first on 32-bit architectures, see [`time`]).
 ///
 /// It can fail: a seccomp allow-list written for a C program (which reads the clock through the vDSO)
 /// may answer `EPERM`.
 #[inline]
-pub fn monotonic_ns() -> Result<u64, Errno> {
-    const CLOCK_MONOTONIC: usize = 1;
-    let mut ts = Timespec::default();
-    // SAFETY: ts is this architecture's struct timespec for clock_gettime, exclusively borrowed.
-    let ret = unsafe { arch::syscall2(nr::CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
-    decode(ret).map(|_| (ts.sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.nsec as u64))
+pub(crate) fn monotonic_ns() -> Result<u64, Errno> {
+    time::monotonic_ns()
 }
 
 /// `getrusage(RUSAGE_THREAD)`: the calling thread's involuntary context switches (`ru_nivcsw`), the
 /// times another task took its CPU. Compare two readings for equality only: on 32-bit targets the
 /// kernel's counter is a 32-bit `long` and wraps.
 #[inline]
-pub fn involuntary_switches() -> Result<u64, Errno> {
+pub(crate) fn involuntary_switches() -> Result<u64, Errno> {
     const RUSAGE_THREAD: usize = 1;
     // struct rusage is two (old, `long`-based) timevals and 14 longs on every Linux target: 18 longs,
     // ru_nivcsw last.
@@ -472,14 +487,8 @@ pub fn involuntary_switches() -> Result<u64, Errno> {
     decode(ret).map(|_| ru[17] as u64)
 }
 
-/// `sched_yield()`.
-#[inline]
-pub fn sched_yield() {
-    // SAFETY: sched_yield takes no arguments and cannot fail.
-    unsafe { arch::syscall0(nr::SCHED_YIELD) };
-}
-
-/// `exit_group(code)`: ends the process. Used by the optional panic handler.
+/// `exit_group(code)`: ends the process (every thread) with status `code & 0xff`. Used by the C
+/// library's panic handler and by programs without libc to exit.
 pub fn exit_group(code: c_int) -> ! {
     loop {
         // SAFETY: exit_group takes an integer and does not return.

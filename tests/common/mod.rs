@@ -111,13 +111,29 @@ pub fn cross_prefix() -> &'static str {
 }
 
 /// True when running under qemu-user: a test binary of a foreign architecture whose kernel is the
-/// x86_64 host's (qemu reports the guest machine in uname, but the host's /proc/cpuinfo shows through).
-/// i686 is not emulated: the x86_64 kernel runs it natively.
+/// x86_64 host's. qemu reports the guest machine in uname, but the host's `/proc/cpuinfo` shows through,
+/// naming an x86 vendor. (Not just a `vendor_id` line: a real s390x kernel has one too, "IBM/S390".)
+/// i686 is not emulated: the x86_64 kernel runs it natively. On each target's real kernel (.ci/vm) this
+/// is false, and no emulator adaptation applies.
 pub fn under_emulation() -> bool {
+    const X86_VENDORS: [&str; 5] = ["GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls", "  Shanghai  "];
     !cfg!(any(target_arch = "x86_64", target_arch = "x86"))
-        && std::fs::read_to_string("/proc/cpuinfo")
-            .map(|c| c.contains("vendor_id") || c.contains("GenuineIntel") || c.contains("AuthenticAMD"))
-            .unwrap_or(false)
+        && std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|c| {
+            c.lines().any(|l| {
+                l.split_once(':').is_some_and(|(k, v)| k.trim() == "vendor_id" && X86_VENDORS.contains(&v.trim_start()))
+            })
+        })
+}
+
+/// The machine the kernel runs on (`uname -m`): `x86_64` for i686 programs on an x86_64 kernel's compat
+/// layer, `i686` on a native 32-bit kernel. Under qemu-user, the emulated machine.
+pub fn kernel_machine() -> String {
+    // SAFETY: a zeroed utsname is a valid buffer for uname, which fills it with NUL-terminated strings.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: u is a live, writable utsname.
+    assert_eq!(unsafe { libc::uname(&mut u) }, 0, "uname");
+    // SAFETY: uname NUL-terminated the field.
+    unsafe { std::ffi::CStr::from_ptr(u.machine.as_ptr()) }.to_string_lossy().into_owned()
 }
 
 pub fn read_proc(name: &str) -> u32 {

@@ -53,7 +53,8 @@ pub fn field(opt: &'static str, n: usize) -> &'static [u8] {
 /// One command line, checked: every option known, every value present, the operand count right.
 pub struct Line {
     pub cmd: &'static Cmd,
-    args: rt::Args,
+    /// The command line and environment.
+    pub args: rt::Args,
     /// Index of the first argument after the command name.
     first: usize,
     /// The last value of each option (flags: empty), by index.

@@ -97,7 +97,7 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
         Some(v) => crate::args::word(v, &["short", "full", "iso"])
             .ok_or_else(|| line.invalid("time format", v, Must::Text("short, full or iso")))?,
     } as u8;
-    let zone = Zone::load(&mut rt::big().zone);
+    let zone = Zone::load(&mut rt::big().zone, &line.args);
     let now = zone.local(rt::now(rt::REALTIME).0);
     let mut ctx = Ctx { names: Names::new(), zone, time, now, bytes: line.flag(10) };
     // The format: ipcs's (0, or -t -p -c: 2, 3, 4), lsipc's table (5), JSON (11).

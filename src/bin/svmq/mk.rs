@@ -37,7 +37,7 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
             let mut attempt = 0;
             loop {
                 // A random key, never IPC_PRIVATE; another on collision.
-                let k = random_key(attempt);
+                let k = random_key(&line.args, attempt);
                 attempt += 1;
                 if k.is_private() {
                     continue;
@@ -60,8 +60,8 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
 
 /// A random key: attempt `n` takes the kernel's 16 `AT_RANDOM` bytes of this process, four at a time,
 /// mixed with `n` (no `getrandom`: it could block in early boot).
-fn random_key(n: u32) -> Key {
-    let r = rt::at_random();
+fn random_key(args: &rt::Args, n: u32) -> Key {
+    let r = args.at_random();
     let i = (n % 4) as usize * 4;
     let w = u32::from_ne_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
     Key::from_u32(w ^ n.wrapping_mul(0x9e37_79b9))

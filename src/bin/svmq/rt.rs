@@ -1,22 +1,39 @@
-//! The tool's runtime without libc: entry point, process syscalls, memory primitives, panic handler.
+//! The tool's runtime without libc: the process calls the tool makes beyond the shared runtime of svmq's
+//! libc-free programs (`src/bin/nolibc/rt.rs`: entry, arguments and environment, `read`/`write`/`exit`,
+//! `mem*`, panic handler), and its large buffers.
 //!
 //! # Safety
 //!
-//! The only `unsafe` of the `svmq` binary lives here: the `_start` assembly that hands the initial stack
-//! to Rust, reading `argv` and the environment from that stack (the kernel's layout: argc, argv[], NULL,
-//! envp[], NULL, auxv), raw system calls (`read`, `write`, `openat`, `lseek`, `close`, `fcntl`, `ioctl`,
-//! `statx`, `ftruncate`, `fsync`, `renameat2`, `unlinkat`, `setns`, `capget`, `clock_gettime`,
-//! `clock_nanosleep`, `rt_sigprocmask`, `getpid`, `exit_group`) on buffers the caller lends, reading the
-//! auxiliary vector, and the `mem*` functions compilers call.
+//! The only `unsafe` of the `svmq` binary lives here and in the shared runtime: raw system calls
+//! (`openat`, `lseek`, `close`, `fcntl`, `ioctl`, `statx`, `ftruncate`, `fsync`, `renameat2`, `unlinkat`,
+//! `setns`, `capget`, `clock_gettime`, `clock_nanosleep`, `rt_sigprocmask`, `getpid`) on buffers the
+//! caller lends, and the one reference to the large buffers ([`big`]).
 #![allow(unsafe_code)]
 
+#[path = "../nolibc/rt.rs"]
+mod nolibc;
+
 use crate::kernel::MAX_PAYLOAD;
-use core::ffi::{CStr, c_char};
+use core::ffi::CStr;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
+use nolibc::decode;
+pub use nolibc::{Args, exit, read, write_all};
 use svmq::Frame;
 use svmq::sys::raw::{nr, syscall0, syscall1, syscall2, syscall3, syscall4, syscall5};
 use svmq::sys::{SigSet, sigset_add};
+
+/// What the shared panic handler writes.
+const PANIC_MESSAGE: &[u8] = b"svmq: internal error\n";
+
+/// Called by the shared entry: the tool's process set-up, then `main`.
+fn start(args: Args) -> i32 {
+    // A write to a closed pipe must be an error the tool reports (and `recv` recovers from), not a death
+    // that loses a received message: SIGPIPE stays blocked, so such writes fail with EPIPE.
+    block_sigpipe();
+    guard_std_fds();
+    crate::main(args)
+}
 
 /// The program's large buffers, in `.bss` rather than on the stack: no file size, and small stack frames
 /// (on powerpc, a frame beyond 32 KiB costs instructions at every access). Only one command runs per
@@ -49,107 +66,6 @@ pub fn big() -> &'static mut Big {
     unsafe { &mut *(&raw mut BIG).cast::<Big>() }
 }
 
-/// The command line, as the kernel left it on the initial stack.
-#[derive(Clone, Copy)]
-pub struct Args {
-    argc: usize,
-    argv: *const *const c_char,
-}
-
-/// The environment (`NAME=value` strings up to a NULL), as `entry` found it.
-static ENVP: AtomicUsize = AtomicUsize::new(0);
-/// The 16 random bytes the kernel put at `AT_RANDOM` in the auxiliary vector (0 if absent).
-static AT_RANDOM: AtomicUsize = AtomicUsize::new(0);
-
-/// The value of environment variable `name`, if set.
-#[inline(never)]
-pub fn env(name: &[u8]) -> Option<&'static [u8]> {
-    let envp = ENVP.load(Ordering::Relaxed) as *const *const c_char;
-    if envp.is_null() {
-        return None;
-    }
-    let mut i = 0;
-    loop {
-        // SAFETY: envp is the kernel's NULL-terminated array of NUL-terminated strings, which live as
-        // long as the process; i never passes the NULL.
-        let s = unsafe {
-            let p = *envp.add(i);
-            if p.is_null() {
-                return None;
-            }
-            CStr::from_ptr(p).to_bytes()
-        };
-        if let Some(value) = s.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")) {
-            return Some(value);
-        }
-        i += 1;
-    }
-}
-
-/// The kernel's 16 `AT_RANDOM` bytes (zeros if the auxiliary vector has none).
-pub fn at_random() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    let p = AT_RANDOM.load(Ordering::Relaxed) as *const u8;
-    if !p.is_null() {
-        // SAFETY: AT_RANDOM points to 16 bytes the kernel placed on the initial stack, which lives as
-        // long as the process.
-        b.copy_from_slice(unsafe { core::slice::from_raw_parts(p, 16) });
-    }
-    b
-}
-
-impl Args {
-    /// Number of arguments, program name included.
-    pub fn len(&self) -> usize {
-        self.argc
-    }
-
-    /// Argument `i`, if present.
-    pub fn get(&self, i: usize) -> Option<&'static CStr> {
-        if i >= self.argc {
-            return None;
-        }
-        // SAFETY: the kernel guarantees argv[0..argc] are valid NUL-terminated strings that live as long
-        // as the process, and i < argc.
-        unsafe {
-            let p = *self.argv.add(i);
-            if p.is_null() { None } else { Some(CStr::from_ptr(p)) }
-        }
-    }
-}
-
-// `_start`, per architecture, from the crate's arch layer (src/sys/arch/): it calls `entry` with the
-// initial stack pointer.
-svmq::svmq_entry!(entry);
-
-/// Called by `_start` with the initial stack pointer.
-unsafe extern "C" fn entry(sp: *const usize) -> ! {
-    const AT_RANDOM_TYPE: usize = 25;
-    // SAFETY: at process entry sp points to argc, followed by argc argv pointers and a NULL, the
-    // environment pointers and a NULL, then the auxiliary vector's (type, value) pairs ending with type 0.
-    let args = unsafe {
-        let argc = *sp;
-        let mut p = sp.add(argc + 2);
-        while *p != 0 {
-            p = p.add(1);
-        }
-        p = p.add(1);
-        while *p != 0 {
-            if *p == AT_RANDOM_TYPE {
-                AT_RANDOM.store(*p.add(1), Ordering::Relaxed);
-            }
-            p = p.add(2);
-        }
-        ENVP.store(sp.add(argc + 2) as usize, Ordering::Relaxed);
-        Args { argc, argv: sp.add(1).cast() }
-    };
-    // A write to a closed pipe must be an error the tool reports (and `recv` recovers from), not a death
-    // that loses a received message: SIGPIPE stays blocked, so such writes fail with EPIPE.
-    block_sigpipe();
-    guard_std_fds();
-    exit(crate::main(args))
-}
-
 /// A closed standard descriptor (`svmq recv 5 >&-`, `svmq send 5 1 - <&-`) must stay an error, and must
 /// not be taken by a file the tool opens (`/etc/passwd` written to as standard output, `msg_next_id`
 /// given the restore's listing): each of 0, 1, 2 that is closed becomes `/dev/null` opened the other way
@@ -179,44 +95,6 @@ fn block_sigpipe() {
     sigset_add(&mut set, SIGPIPE);
     // SAFETY: set is a live sigset_t of the kernel's size; no old set is asked for.
     unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, set.as_ptr() as usize, 0, size_of::<SigSet>()) };
-}
-
-fn decode(ret: usize) -> Result<usize, i32> {
-    let s = ret as isize;
-    if (-4095..=-1).contains(&s) { Err(-s as i32) } else { Ok(ret) }
-}
-
-/// `EIO`: what [`write_all`] reports when `write` makes no progress.
-pub const EIO: i32 = 5;
-
-/// `write(fd, buf)`, all of it (retrying short writes and EINTR). A `write` that returns 0 for a
-/// non-empty buffer makes no progress and never will: `EIO`, rather than a loop forever.
-#[inline(never)]
-pub fn write_all(fd: i32, mut buf: &[u8]) -> Result<(), i32> {
-    while !buf.is_empty() {
-        // SAFETY: buf is a live slice; write only reads it.
-        let r = unsafe { syscall3(nr::WRITE, fd as usize, buf.as_ptr() as usize, buf.len()) };
-        match decode(r) {
-            Ok(0) => return Err(EIO),
-            Ok(n) => buf = buf.get(n..).unwrap_or(&[]),
-            Err(4) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// `read(fd, buf)`: bytes read, 0 at end of file.
-#[inline(never)]
-pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
-    loop {
-        // SAFETY: buf is an exclusive live slice; read writes at most buf.len() bytes into it.
-        let r = unsafe { syscall3(nr::READ, fd as usize, buf.as_mut_ptr() as usize, buf.len()) };
-        match decode(r) {
-            Err(4) => continue,
-            other => return other,
-        }
-    }
 }
 
 const O_CLOEXEC: usize = 0o2000000;
@@ -407,14 +285,17 @@ pub const MONOTONIC: usize = 1;
 /// ask `clock_gettime64` first (64-bit seconds: right after 2038), then the old call.
 #[inline(never)]
 pub fn now(clock: usize) -> (i64, i64) {
-    let mut ts = [0i64; 2];
-    // SAFETY: ts is a live struct __kernel_timespec (64-bit seconds and nanoseconds), what clock_gettime64
-    // writes (and clock_gettime on 64-bit targets, where they are the same call).
-    if decode(unsafe { syscall2(nr::CLOCK_GETTIME64, clock, ts.as_mut_ptr() as usize) }).is_ok() {
-        return (ts[0], ts[1]);
+    if let Some(call) = nr::CLOCK_GETTIME64 {
+        let mut ts = [0i64; 2];
+        // SAFETY: ts is a live struct __kernel_timespec (64-bit seconds and nanoseconds), what
+        // clock_gettime64 writes.
+        if decode(unsafe { syscall2(call, clock, ts.as_mut_ptr() as usize) }).is_ok() {
+            return (ts[0], ts[1]);
+        }
     }
     let mut old = [0isize; 2];
-    // SAFETY: old is a live struct timespec of `long` words, what the old call writes.
+    // SAFETY: old is a live struct timespec of `long` words, what clock_gettime writes (64-bit seconds on
+    // 64-bit targets).
     if decode(unsafe { syscall2(nr::CLOCK_GETTIME, clock, old.as_mut_ptr() as usize) }).is_ok() {
         return (old[0] as i64, old[1] as i64);
     }
@@ -429,7 +310,7 @@ pub fn now_ns(clock: usize) -> i64 {
 }
 
 /// `clock_nanosleep(CLOCK_MONOTONIC, 0, ns)` (under a second); a signal ends it early. 32-bit targets
-/// ask `clock_nanosleep_time64` first, then the old call.
+/// ask `clock_nanosleep_time64` first, then the old call (the same call on 64-bit targets).
 pub fn sleep(ns: i64) {
     let ts = [0i64, ns];
     // SAFETY: ts is a live struct __kernel_timespec the call only reads; no remainder is asked for.
@@ -459,116 +340,4 @@ pub fn cpath<'b>(buf: &'b mut [u8; 4096], parts: &[&[u8]]) -> Option<&'b CStr> {
     // SAFETY: `bytes` ends with the NUL just written and holds no other (each part was checked), what
     // `from_bytes_with_nul` would check again (with a search that costs 300 bytes of code).
     Some(unsafe { CStr::from_bytes_with_nul_unchecked(bytes) })
-}
-
-/// `exit_group(code)`.
-#[inline(never)]
-pub fn exit(code: i32) -> ! {
-    loop {
-        // SAFETY: exit_group does not return.
-        unsafe { syscall1(nr::EXIT_GROUP, code as usize) };
-    }
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    let _ = write_all(2, b"svmq: internal error\n");
-    exit(134)
-}
-
-// The memory primitives the compiler emits calls to. Written as plain byte loops in a `no_builtins`
-// crate, so the compiler does not turn them back into calls to themselves.
-
-/// `memcpy`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    let mut i = 0;
-    while i < n {
-        // SAFETY: the caller guarantees dst and src cover n bytes and do not overlap.
-        unsafe { *dst.add(i) = *src.add(i) };
-        i += 1;
-    }
-    dst
-}
-
-/// `memmove`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    if (dst as usize) <= (src as usize) {
-        let mut i = 0;
-        while i < n {
-            // SAFETY: dst and src cover n bytes; copying forward is safe when dst is below src.
-            unsafe { *dst.add(i) = *src.add(i) };
-            i += 1;
-        }
-    } else {
-        let mut i = n;
-        while i > 0 {
-            i -= 1;
-            // SAFETY: as above, copying backward when dst is above src.
-            unsafe { *dst.add(i) = *src.add(i) };
-        }
-    }
-    dst
-}
-
-/// `memset`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn memset(dst: *mut u8, c: i32, n: usize) -> *mut u8 {
-    let mut i = 0;
-    while i < n {
-        // SAFETY: the caller guarantees dst covers n bytes.
-        unsafe { *dst.add(i) = c as u8 };
-        i += 1;
-    }
-    dst
-}
-
-/// `memcmp`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    let mut i = 0;
-    while i < n {
-        // SAFETY: the caller guarantees a and b cover n bytes.
-        let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
-        if x != y {
-            return i32::from(x) - i32::from(y);
-        }
-        i += 1;
-    }
-    0
-}
-
-/// `bcmp`: like `memcmp`, only equality matters.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // SAFETY: same contract as memcmp.
-    unsafe { memcmp(a, b, n) }
-}
-
-/// Precompiled `core` refers to the unwinding personality routine; with `panic = "abort"` nothing
-/// unwinds, so it is never called.
-#[unsafe(no_mangle)]
-pub extern "C" fn rust_eh_personality() {}
-
-/// ARM EHABI's personality routines, which the unwind tables of precompiled `core` refer to. With
-/// `panic = "abort"` nothing unwinds, so they are never called.
-#[cfg(target_arch = "arm")]
-#[unsafe(no_mangle)]
-pub extern "C" fn __aeabi_unwind_cpp_pr0() {}
-
-/// See [`__aeabi_unwind_cpp_pr0`].
-#[cfg(target_arch = "arm")]
-#[unsafe(no_mangle)]
-pub extern "C" fn __aeabi_unwind_cpp_pr1() {}
-
-/// `strlen` (`CStr::to_bytes` calls it).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
-    let mut n = 0;
-    // SAFETY: the caller guarantees s is NUL-terminated.
-    while unsafe { *s.add(n) } != 0 {
-        n += 1;
-    }
-    n
 }

@@ -46,7 +46,7 @@ pub fn run(line: &Line, out: &mut Out) -> Res {
         "\nMessage Queue msqid=%d\nuid=%d\tgid=%d\tcuid=%d\tcgid=%d\tmode=%#o\ncbytes=%d\tqbytes=%d\tqnum=%d\tlspid=%d\tlrpid=%d\n",
         &v,
     );
-    let zone = Zone::load(&mut crate::rt::big().zone);
+    let zone = Zone::load(&mut crate::rt::big().zone, &line.args);
     for (label, t) in [("send_time=", st.stime), ("rcv_time=", st.rtime), ("change_time=", st.ctime)] {
         // %-26.24s of ctime(t), or of "Not set".
         out.put(label);

@@ -60,14 +60,14 @@ impl Zone {
 
     /// The zone of this process's environment, its file read into `buf`.
     #[inline(never)]
-    pub fn load(buf: &'static mut [u8; 65536]) -> Self {
+    pub fn load(buf: &'static mut [u8; 65536], args: &rt::Args) -> Self {
         let mut z = Self::utc();
-        let name = match rt::env(b"TZ") {
+        let name = match args.env(b"TZ") {
             None => &b"/etc/localtime"[..],
             Some(b"") => return z,
             Some(s) => s.strip_prefix(b":").unwrap_or(s),
         };
-        let dir = rt::env(b"TZDIR").unwrap_or(b"/usr/share/zoneinfo");
+        let dir = args.env(b"TZDIR").unwrap_or(b"/usr/share/zoneinfo");
         let mut path = [0u8; 4096];
         let parts: [&[u8]; 3] = if name.first() == Some(&b'/') { [name, b"", b""] } else { [dir, b"/", name] };
         if let Some(fd) = rt::cpath(&mut path, &parts).and_then(|p| rt::open_read(p).ok()) {

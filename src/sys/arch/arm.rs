@@ -6,53 +6,118 @@
 
 /// System call numbers (`arch/arm/tools/syscall.tbl`, EABI). The message-queue calls have always been
 /// direct on EABI; there is no `ipc` entry.
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 3;
+    /// `write`.
     pub const WRITE: usize = 4;
+    /// `close`.
     pub const CLOSE: usize = 6;
+    /// `lseek`.
     pub const LSEEK: usize = 19;
+    /// `getpid`.
     pub const GETPID: usize = 20;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 77;
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 158;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 173;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 174;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 175;
+    /// `pread64`.
     pub const PREAD64: usize = 180;
-    pub const GETEUID: usize = 201; // geteuid32
+    /// `geteuid32`.
+    pub const GETEUID: usize = 201;
+    /// `gettid`.
     pub const GETTID: usize = 224;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 242;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 248;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 257;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 258;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 261;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 263;
+    /// `tgkill`.
     pub const TGKILL: usize = 268;
+    /// `msgsnd`.
     pub const MSGSND: usize = 301;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 302;
+    /// `msgget`.
     pub const MSGGET: usize = 303;
+    /// `msgctl`.
     pub const MSGCTL: usize = 304;
+    /// `openat`.
     pub const OPENAT: usize = 322;
-    pub const STAT: usize = 327; // fstatat64
+    /// `fstatat64`, which `sys::stat` calls.
+    pub const STAT: usize = 327;
+    /// `getcpu`.
     pub const GETCPU: usize = 345;
+    /// `setns`.
     pub const SETNS: usize = 375;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 384;
     /// EABI has no `ipc(2)`.
     pub const IPC: Option<usize> = None;
-    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
-    // which is all the tool needs).
+    /// `timer_gettime`.
+    pub const TIMER_GETTIME: usize = 259;
+    /// `rt_sigpending`.
+    pub const RT_SIGPENDING: usize = 176;
+    /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
+    /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
+    /// above take 64-bit times.
+    pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    /// `timer_gettime64`.
+    pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    /// `timer_settime64`.
+    pub const TIMER_SETTIME64: Option<usize> = Some(409);
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: flags first, then the new stack (s390x has them the other way round).
+    pub const CLONE: usize = 120;
+    /// `execve`.
+    pub const EXECVE: usize = 11;
+    /// `wait4`.
+    pub const WAIT4: usize = 114;
+    /// `kill`.
+    pub const KILL: usize = 37;
+    /// `setpgid`.
+    pub const SETPGID: usize = 57;
+    /// `mount`.
+    pub const MOUNT: usize = 21;
+    /// `mkdirat`.
+    pub const MKDIRAT: usize = 323;
+    /// `reboot`.
+    pub const REBOOT: usize = 88;
+    /// `clock_settime64`: the clock's `struct __kernel_timespec` has 64-bit seconds (past 2038).
+    pub const CLOCK_SETTIME64: usize = 404;
+    /// `clock_nanosleep_time64`.
+    // The `svmq` tool's file and process calls.
+    /// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
     pub const IOCTL: usize = 54;
+    /// `fcntl` (the tool: `F_GETFL`; 32-bit offsets are all it needs).
     pub const FCNTL: usize = 55;
+    /// `ftruncate` (the tool: 32-bit offsets on 32-bit targets, all it needs).
     pub const FTRUNCATE: usize = 93;
+    /// `fsync`.
     pub const FSYNC: usize = 118;
+    /// `capget`.
     pub const CAPGET: usize = 184;
+    /// `unlinkat`.
     pub const UNLINKAT: usize = 328;
+    /// `renameat2`.
     pub const RENAMEAT2: usize = 382;
+    /// `statx`.
     pub const STATX: usize = 397;
-    /// Linux 5.1+; before it, `CLOCK_GETTIME` (32-bit seconds).
-    pub const CLOCK_GETTIME64: usize = 403;
+    /// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
     pub const CLOCK_NANOSLEEP: usize = 265;
-    /// Linux 5.1+; before it, `CLOCK_NANOSLEEP` (32-bit seconds).
     pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
@@ -67,7 +132,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermGeneric32;
 /// Each time is two `unsigned long`s, low word first.
 pub type Time = crate::sys::abi::TimeLoHi;
 /// asm-generic/msgbuf.h, 32-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::abi::GENERIC_32_LAYOUT;
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::GENERIC_32_LAYOUT;
 
 /// `fstatat64` fills arm's `struct stat64` (104 bytes): the 64-bit `st_ino` is at offset 96.
 pub const STAT_INO_WORD: usize = 12;
@@ -105,10 +170,15 @@ pub unsafe fn syscall6(n: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5:
 crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)`.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -127,10 +197,15 @@ macro_rules! svmq_entry {
 /// `SA_RESTORER`: the kernel returns from a signal handler through `sa_restorer`.
 pub const SA_RESTORER: core::ffi::c_ulong = 0x0400_0000;
 /// The `sa_restorer` svmq installs with its timeout signal's handler.
-pub const RESTORER: Option<extern "C" fn() -> !> = Some(restore_rt);
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = Some(restore_rt);
 
 /// Where a signal handler returns to: `rt_sigreturn` (173), in ARM mode.
+///
+/// # Safety
+///
+/// Never to be called: only the kernel jumps here, when a handler installed with it returns, with the
+/// signal frame it built at the stack pointer.
 #[unsafe(naked)]
-pub extern "C" fn restore_rt() -> ! {
+pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov r7, #173", "svc 0")
 }

@@ -11,10 +11,14 @@
 //!   direct system call and for the `ipc(2)` multiplexer to speak the 64-bit (`IPC_64`) layouts;
 //! - `Ipc64Perm` and `Time`, the pieces of `struct msqid64_ds` that differ, and `MSQID64_DS_LAYOUT`,
 //!   its size and field offsets as the kernel headers give them (asserted in `abi.rs`);
-//! - `STAT_INO_WORD`: where `st_ino` is in the `struct stat`/`stat64` that `nr::STAT` fills;
+//! - `STAT_INO_WORD`, `STAT_SIZE`: where `st_ino` is in the `struct stat`/`stat64` that `nr::STAT` fills;
+//! - `SA_RESTORER`, `RESTORER`: the signal restorer (`restore_rt`) where the architecture honours one
+//!   (riscv64 has no `RESTORER`: its `struct sigaction` has no field for one);
 //! - `svmq_entry!`: a `_start` for programs without a C runtime (the `svmq` tool).
 //!
-//! Adding an architecture means adding one file here and one line below.
+//! The module is private: what programs built on svmq need of it is re-exported as [`crate::sys::raw`]
+//! (numbers, instruction), in [`crate::sys::abi`] (layouts, `IPC_64` rule, `stat` facts) and as the
+//! `svmq_entry!` macro. Adding an architecture means adding one file here and one line below.
 #![allow(unsafe_code)]
 
 /// Defines `syscall0` ..= `syscall5` over the architecture's `syscall6` (for the architectures whose
@@ -119,21 +123,3 @@ mod imp;
 mod imp;
 
 pub use imp::*;
-
-/// Size and field offsets of `struct msqid64_ds` as the architecture's kernel headers define it:
-/// `abi.rs` asserts the Rust struct against these at compile time.
-#[derive(Clone, Copy, Debug)]
-pub struct MsqidLayout {
-    /// `sizeof(struct msqid64_ds)`.
-    pub size: usize,
-    /// `sizeof(struct ipc64_perm)`.
-    pub perm_size: usize,
-    /// Offsets of `msg_perm.mode` and `msg_perm.seq`.
-    pub mode_seq: (usize, usize),
-    /// Offsets of the low (or only) words of `msg_stime`, `msg_rtime`, `msg_ctime`.
-    pub times: [usize; 3],
-    /// Offsets of the `_high` words (equal to the low word's on 64-bit, where there is none).
-    pub times_high: [usize; 3],
-    /// Offsets of `msg_cbytes`, `msg_qnum`, `msg_qbytes`, `msg_lspid`, `msg_lrpid`.
-    pub counts: [usize; 5],
-}

@@ -7,52 +7,118 @@
 
 /// System call numbers (`arch/powerpc/kernel/syscalls/syscall.tbl`, 32-bit). The direct message-queue
 /// calls (399-402) exist since Linux 5.1; before that only `ipc` (117).
-#[allow(missing_docs)]
 pub mod nr {
+    /// `read`.
     pub const READ: usize = 3;
+    /// `write`.
     pub const WRITE: usize = 4;
+    /// `close`.
     pub const CLOSE: usize = 6;
+    /// `lseek`.
     pub const LSEEK: usize = 19;
+    /// `getpid`.
     pub const GETPID: usize = 20;
+    /// `geteuid`.
     pub const GETEUID: usize = 49;
+    /// `getrusage`.
     pub const GETRUSAGE: usize = 77;
+    /// `ipc(2)`, the multiplexer of the System V IPC calls (`None`: this architecture has none).
     pub const IPC: Option<usize> = Some(117);
+    /// `sched_yield`.
     pub const SCHED_YIELD: usize = 158;
+    /// `rt_sigreturn`.
     pub const RT_SIGRETURN: usize = 172;
+    /// `rt_sigaction`.
     pub const RT_SIGACTION: usize = 173;
+    /// `rt_sigprocmask`.
     pub const RT_SIGPROCMASK: usize = 174;
+    /// `pread64`.
     pub const PREAD64: usize = 179;
+    /// `gettid`.
     pub const GETTID: usize = 207;
+    /// `sched_getaffinity`.
     pub const SCHED_GETAFFINITY: usize = 223;
+    /// `exit_group`.
     pub const EXIT_GROUP: usize = 234;
+    /// `timer_create`.
     pub const TIMER_CREATE: usize = 240;
+    /// `timer_settime`.
     pub const TIMER_SETTIME: usize = 241;
+    /// `timer_delete`.
     pub const TIMER_DELETE: usize = 244;
+    /// `clock_gettime`.
     pub const CLOCK_GETTIME: usize = 246;
+    /// `tgkill`.
     pub const TGKILL: usize = 250;
+    /// `openat`.
     pub const OPENAT: usize = 286;
-    pub const STAT: usize = 291; // fstatat64
+    /// `fstatat64`, which `sys::stat` calls.
+    pub const STAT: usize = 291;
+    /// `getcpu`.
     pub const GETCPU: usize = 302;
+    /// `setns`.
     pub const SETNS: usize = 350;
+    /// `getrandom`.
     pub const GETRANDOM: usize = 359;
+    /// `msgget`.
     pub const MSGGET: usize = 399;
+    /// `msgsnd`.
     pub const MSGSND: usize = 400;
+    /// `msgrcv`.
     pub const MSGRCV: usize = 401;
+    /// `msgctl`.
     pub const MSGCTL: usize = 402;
-    // The `svmq` tool's file and process calls (32-bit targets: `fcntl` and `ftruncate` with 32-bit offsets,
-    // which is all the tool needs).
+    /// `timer_gettime`.
+    pub const TIMER_GETTIME: usize = 242;
+    /// `rt_sigpending`.
+    pub const RT_SIGPENDING: usize = 175;
+    /// The 64-bit time calls (Linux 5.1); the old calls above take 32-bit `long` times and are missing
+    /// from kernels built without `COMPAT_32BIT_TIME`. `None` on 64-bit architectures, where the calls
+    /// above take 64-bit times.
+    pub const CLOCK_GETTIME64: Option<usize> = Some(403);
+    /// `timer_gettime64`.
+    pub const TIMER_GETTIME64: Option<usize> = Some(408);
+    /// `timer_settime64`.
+    pub const TIMER_SETTIME64: Option<usize> = Some(409);
+    // Starting and ending processes, for libc-free programs that run others (a PID 1: tests/guest/, examples/pid1/).
+    /// `clone`: flags first, then the new stack (s390x has them the other way round).
+    pub const CLONE: usize = 120;
+    /// `execve`.
+    pub const EXECVE: usize = 11;
+    /// `wait4`.
+    pub const WAIT4: usize = 114;
+    /// `kill`.
+    pub const KILL: usize = 37;
+    /// `setpgid`.
+    pub const SETPGID: usize = 57;
+    /// `mount`.
+    pub const MOUNT: usize = 21;
+    /// `mkdirat`.
+    pub const MKDIRAT: usize = 287;
+    /// `reboot`.
+    pub const REBOOT: usize = 88;
+    /// `clock_settime64`: the clock's `struct __kernel_timespec` has 64-bit seconds (past 2038).
+    pub const CLOCK_SETTIME64: usize = 404;
+    /// `clock_nanosleep_time64`.
+    // The `svmq` tool's file and process calls.
+    /// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
     pub const IOCTL: usize = 54;
+    /// `fcntl` (the tool: `F_GETFL`; 32-bit offsets are all it needs).
     pub const FCNTL: usize = 55;
+    /// `ftruncate` (the tool: 32-bit offsets on 32-bit targets, all it needs).
     pub const FTRUNCATE: usize = 93;
+    /// `fsync`.
     pub const FSYNC: usize = 118;
+    /// `capget`.
     pub const CAPGET: usize = 183;
+    /// `unlinkat`.
     pub const UNLINKAT: usize = 292;
+    /// `renameat2`.
     pub const RENAMEAT2: usize = 357;
+    /// `statx`.
     pub const STATX: usize = 383;
-    /// Linux 5.1+; before it, `CLOCK_GETTIME` (32-bit seconds).
-    pub const CLOCK_GETTIME64: usize = 403;
+    /// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
     pub const CLOCK_NANOSLEEP: usize = 248;
-    /// Linux 5.1+; before it, `CLOCK_NANOSLEEP` (32-bit seconds).
     pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
@@ -66,7 +132,7 @@ pub type Ipc64Perm = crate::sys::abi::Ipc64PermPowerpc;
 /// Each time is two `unsigned long`s, high word first.
 pub type Time = crate::sys::abi::TimeHiLo;
 /// arch/powerpc/include/uapi/asm/msgbuf.h, 32-bit branch.
-pub const MSQID64_DS_LAYOUT: crate::sys::arch::MsqidLayout = crate::sys::arch::MsqidLayout {
+pub const MSQID64_DS_LAYOUT: crate::sys::abi::MsqidLayout = crate::sys::abi::MsqidLayout {
     size: 104,
     perm_size: 48,
     mode_seq: (20, 24),
@@ -119,10 +185,15 @@ crate::sys::arch::fewer_args_via_syscall6!();
 
 /// `_start` for programs without a C runtime: calls `$entry(initial stack pointer)` with a 16-byte
 /// aligned stack and a terminated back chain.
-#[doc(hidden)]
+///
+/// For `#![no_std]` `#![no_main]` binaries linked without a C library (the `svmq` tool): expands to the
+/// global `_start` symbol. `$entry` must be an `extern "C" fn(*const usize) -> !` (`unsafe` or not;
+/// checked at compile time) taking the initial stack pointer (`argc`, then `argv`, `envp` and the
+/// auxiliary vector as the kernel laid them out) and never returning (it ends with `exit_group`).
 #[macro_export]
 macro_rules! svmq_entry {
     ($entry:path) => {
+        const _: unsafe extern "C" fn(*const usize) -> ! = $entry;
         core::arch::global_asm!(
             ".globl _start",
             "_start:",
@@ -142,4 +213,4 @@ macro_rules! svmq_entry {
 /// No `SA_RESTORER`: powerpc ignores `sa_restorer`: the kernel returns through the vDSO or a stack trampoline.
 pub const SA_RESTORER: core::ffi::c_ulong = 0;
 /// No restorer to install.
-pub const RESTORER: Option<extern "C" fn() -> !> = None;
+pub const RESTORER: Option<unsafe extern "C" fn() -> !> = None;
