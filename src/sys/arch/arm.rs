@@ -99,6 +99,7 @@ pub mod nr {
     /// `clock_settime64`: the clock's `struct __kernel_timespec` has 64-bit seconds (past 2038).
     pub const CLOCK_SETTIME64: usize = 404;
     /// `clock_nanosleep_time64`.
+    pub const CLOCK_NANOSLEEP64: usize = 407;
     // The `svmq` tool's file and process calls.
     /// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
     pub const IOCTL: usize = 54;
@@ -118,7 +119,6 @@ pub mod nr {
     pub const STATX: usize = 397;
     /// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
     pub const CLOCK_NANOSLEEP: usize = 265;
-    pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
 /// arm's `msgctl` entry is `sys_old_msgctl`, which reads the layout version from the command: `IPC_64`

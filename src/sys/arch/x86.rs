@@ -100,6 +100,7 @@ pub mod nr {
     /// `clock_settime64`: the clock's `struct __kernel_timespec` has 64-bit seconds (past 2038).
     pub const CLOCK_SETTIME64: usize = 404;
     /// `clock_nanosleep_time64`.
+    pub const CLOCK_NANOSLEEP64: usize = 407;
     // The `svmq` tool's file and process calls.
     /// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
     pub const IOCTL: usize = 54;
@@ -119,7 +120,6 @@ pub mod nr {
     pub const STATX: usize = 383;
     /// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
     pub const CLOCK_NANOSLEEP: usize = 267;
-    pub const CLOCK_NANOSLEEP64: usize = 407;
 }
 
 /// The direct `msgctl` (5.1+, `compat_sys_msgctl` on x86_64 kernels) always speaks `IPC_64`; the
