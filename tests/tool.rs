@@ -1661,6 +1661,14 @@ fn dump_all_names_the_queues_it_cannot_read_and_dumps_the_others() {
             q.send(&Message::<8>::new(MsgType::new(5).unwrap(), b"msg").unwrap()).unwrap();
         }
         let o = svmq_cmd(&["dump", "--all", "-o", &file]).uid(65534).gid(65534).output().unwrap();
+        if o.status.code() == Some(0) && common::under_emulation() {
+            // Only MSG_STAT_ANY (Linux 4.17) lists unreadable queues; qemu-user may not know it: the
+            // enumeration then skips the unreadable queue before dump sees it.
+            common::note(
+                "dump --all as another user: qemu-user lacks MSG_STAT_ANY, the unreadable queue is not listed",
+            );
+            return;
+        }
         assert_eq!(o.status.code(), Some(1));
         assert_eq!(
             String::from_utf8(o.stderr).unwrap(),
@@ -1945,7 +1953,7 @@ fn a_restore_that_fails_late_removes_every_queue_it_made() {
             bpf(LD_ABS_W, 0, 0, 4),
             bpf(JEQ, 0, 7, AUDIT_ARCH),
             bpf(LD_ABS_W, 0, 0, 0),
-            bpf(JEQ, 0, 5, libc::SYS_msgget as u32),
+            bpf(JEQ, 0, 5, svmq::sys::raw::nr::MSGGET as u32),
             bpf(LD_ABS_W, 0, 0, 16),
             bpf(JEQ, 0, 3, 0x502),
             bpf(LD_ABS_W, 0, 0, 24),
@@ -2100,7 +2108,7 @@ fn recv_without_msg_copy_puts_a_message_back() {
         bpf(LD_ABS_W, 0, 0, 4),
         bpf(JEQ, 0, 5, AUDIT_ARCH),
         bpf(LD_ABS_W, 0, 0, 0),
-        bpf(JEQ, 0, 3, libc::SYS_msgrcv as u32),
+        bpf(JEQ, 0, 3, svmq::sys::raw::nr::MSGRCV as u32),
         bpf(LD_ABS_W, 0, 0, 48),
         bpf(JSET, 0, 1, 0o40000),
         bpf(RET, 0, 0, ERRNO | 38),
