@@ -59,6 +59,9 @@ fn main() {
             "-Wl,--gc-sections",
             "-Wl,--build-id=none",
             "-Wl,-z,max-page-size=4096",
+            // Data right after the code in the file: with powerpc's common page size (= the maximum here)
+            // the linker starts the data segment at a page boundary of the file, padding up to 4 KiB.
+            "-Wl,-z,common-page-size=64",
             "-Wl,-z,norelro",
             // Code and read-only data in one segment, as binutils did before 2.31: separate segments pad
             // each to a page boundary in the file, about 8 KiB of a 64 KiB budget (i686: 69 KiB -> 61 KiB).

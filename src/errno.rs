@@ -110,10 +110,7 @@ impl Errno {
 
     /// [`name`](Self::name) with its terminating NUL, for the C ABI.
     pub(crate) fn name_with_nul(self) -> &'static str {
-        match lookup(self.0) {
-            Some((_, name, _)) => name,
-            None => "E?\0",
-        }
+        lookup(self.0, 0).unwrap_or("E?\0")
     }
 
     /// The C library's description, such as `"No message of desired type"`.
@@ -123,10 +120,7 @@ impl Errno {
 
     /// [`description`](Self::description) with its terminating NUL, for the C ABI.
     pub(crate) fn description_with_nul(self) -> &'static str {
-        match lookup(self.0) {
-            Some((_, _, desc)) => desc,
-            None => "Unknown error\0",
-        }
+        lookup(self.0, 1).unwrap_or("Unknown error\0")
     }
 
     /// `true` for `EINTR`: a signal handler ran while the call was blocked.
@@ -136,8 +130,20 @@ impl Errno {
     }
 }
 
-fn lookup(errno: i32) -> Option<&'static (i32, &'static str, &'static str)> {
-    crate::errno_table::TABLE.iter().find(|(n, _, _)| *n == errno)
+/// String `part` (0: name, 1: description) of `errno`, with its NUL; `None` for a number Linux does not
+/// define.
+fn lookup(errno: i32, part: usize) -> Option<&'static str> {
+    use crate::errno_table::{ERRNOS, STRINGS};
+    let i = ERRNOS.iter().position(|&n| i32::from(n) == errno)?;
+    // String 2i + part: after that many NULs, up to and including the next.
+    let mut nuls = 2 * i + part;
+    let start = STRINGS.bytes().position(|c| {
+        nuls = nuls.wrapping_sub(usize::from(c == 0));
+        nuls == 0
+    });
+    let start = if 2 * i + part == 0 { 0 } else { start? + 1 };
+    let len = STRINGS.get(start..)?.bytes().position(|c| c == 0)?;
+    STRINGS.get(start..=start + len)
 }
 
 fn strip_nul(s: &'static str) -> &'static str {
@@ -147,7 +153,7 @@ fn strip_nul(s: &'static str) -> &'static str {
 /// `ENOMSG: no message of desired type` (the description starts in lower case, as in error lines).
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if lookup(self.0).is_none() {
+        if lookup(self.0, 0).is_none() {
             return write!(f, "errno {}", self.0);
         }
         let desc = self.description();
@@ -163,7 +169,7 @@ impl fmt::Display for Errno {
 /// `Errno(ENOMSG)`.
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match lookup(self.0) {
+        match lookup(self.0, 0) {
             Some(_) => write!(f, "Errno({})", self.name()),
             None => write!(f, "Errno({})", self.0),
         }
@@ -192,6 +198,29 @@ pub fn retry_on_intr<T>(mut f: impl FnMut() -> Result<T, Errno>) -> Result<T, Er
         match f() {
             Err(e) if e.is_interrupted() => continue,
             other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_descriptions_come_from_the_packed_table() {
+        assert_eq!((Errno::PERM.name(), Errno::PERM.description()), ("EPERM", "Operation not permitted"));
+        assert_eq!((Errno::NOMSG.name(), Errno::NOMSG.description()), ("ENOMSG", "No message of desired type"));
+        let last = Errno::from_raw(133);
+        assert_eq!((last.name(), last.description()), ("EHWPOISON", "Memory page has hardware error"));
+        // 41 and 58 are not errnos of the generic table.
+        assert_eq!((Errno::from_raw(41).name(), Errno::from_raw(41).description()), ("E?", "Unknown error"));
+        assert_eq!(Errno::from_raw(0).name(), "E?");
+        assert_eq!(Errno::NOMSG.name_with_nul(), "ENOMSG\0");
+        assert_eq!(Errno::NOMSG.description_with_nul(), "No message of desired type\0");
+        for n in 1..=133 {
+            let e = Errno::from_raw(n);
+            assert!(!e.name().contains('\0') && !e.description().contains('\0'), "{n}");
+            assert_eq!(e.name() == "E?", matches!(n, 41 | 58), "{n}");
         }
     }
 }

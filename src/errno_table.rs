@@ -1,9 +1,14 @@
 // Generated once from glibc's strerror() and <errno.h> names (Python's `errno`/`os.strerror`);
-// Linux uses the asm-generic numbering on both x86_64 and aarch64. Every string ends in NUL so the
-// C ABI can hand out a pointer to it; `errno.rs` strips the NUL for Rust callers.
+// Linux uses the asm-generic numbering on every supported architecture (powerpc adds EDEADLOCK 58, not
+// listed). Every string ends in NUL so the C ABI can hand out a pointer to it; `errno.rs` strips the NUL
+// for Rust callers.
+//
+// `TABLE` exists at compile time only: it is packed into one string (`STRINGS`, each string ending in
+// its NUL) and the numbers (`ERRNOS`), so the binary carries no table of pointers (two per errno: 5.2 KiB
+// on 64-bit targets, 2.6 KiB on 32-bit ones); a lookup counts NULs.
 
-/// `(errno, name, description)` for every errno Linux defines on x86_64 and aarch64.
-pub(crate) static TABLE: &[(i32, &str, &str)] = &[
+/// `(errno, name, description)` for every errno Linux defines.
+const TABLE: &[(i32, &str, &str)] = &[
     (1, "EPERM\0", "Operation not permitted\0"),
     (2, "ENOENT\0", "No such file or directory\0"),
     (3, "ESRCH\0", "No such process\0"),
@@ -136,3 +141,57 @@ pub(crate) static TABLE: &[(i32, &str, &str)] = &[
     (132, "ERFKILL\0", "Operation not possible due to RF-kill\0"),
     (133, "EHWPOISON\0", "Memory page has hardware error\0"),
 ];
+
+/// How many errnos `TABLE` has.
+const COUNT: usize = TABLE.len();
+
+/// Total length of every name and description, NULs included.
+const LEN: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < COUNT {
+        n += TABLE[i].1.len() + TABLE[i].2.len();
+        i += 1;
+    }
+    n
+};
+
+/// `TABLE`'s strings, in order: name 0, description 0, name 1, ...
+const PACKED: [u8; LEN] = {
+    let mut out = [0u8; LEN];
+    let (mut at, mut i) = (0, 0);
+    while i < COUNT {
+        let mut part = 0;
+        while part < 2 {
+            let s = if part == 0 { TABLE[i].1.as_bytes() } else { TABLE[i].2.as_bytes() };
+            let mut j = 0;
+            while j < s.len() {
+                out[at] = s[j];
+                at += 1;
+                j += 1;
+            }
+            part += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// Every name and description, each with its NUL, in `TABLE`'s order: the name of `ERRNOS[i]` is string
+/// `2 * i`, its description string `2 * i + 1`.
+pub(crate) static STRINGS: &str = match core::str::from_utf8(&PACKED) {
+    Ok(s) => s,
+    Err(_) => panic!("errno strings are ASCII"),
+};
+
+/// The errno of each entry.
+pub(crate) static ERRNOS: [u8; COUNT] = {
+    let mut out = [0u8; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        assert!(TABLE[i].0 > 0 && TABLE[i].0 <= u8::MAX as i32);
+        out[i] = TABLE[i].0 as u8;
+        i += 1;
+    }
+    out
+};

@@ -1,5 +1,5 @@
 //! User and group names from `/etc/passwd` and `/etc/group`, read whole and streamed (no size limit, no
-//! heap), with a small cache so a listing reads each file about once per distinct id.
+//! heap); the last name found is kept.
 //!
 //! A line matches only when its id field is complete, i.e. followed by `:` (both files have fields after
 //! the id): a line cut by the end of the file, or by anything else, never matches.
@@ -15,65 +15,77 @@ pub enum Db {
 
 /// The longest name kept; a longer one prints as its number.
 const NAME_MAX: usize = 64;
-/// Cached lookups.
-const SLOTS: usize = 16;
 
-/// The cache, one array per field (small code to initialize).
+/// The last name looked up (a listing mostly repeats one owner).
 pub struct Names {
-    db: [Db; SLOTS],
-    id: [u32; SLOTS],
-    /// Name length; 0 for "no such id", `u8::MAX` while unused.
-    len: [u8; SLOTS],
-    name: [[u8; NAME_MAX]; SLOTS],
-    next: usize,
+    key: Option<(Db, u32)>,
+    /// Its length; 0 for "no such id".
+    len: usize,
+    name: [u8; NAME_MAX],
 }
 
 impl Names {
-    #[inline(never)]
     pub fn new() -> Self {
-        Self { db: [Db::Passwd; SLOTS], id: [0; SLOTS], len: [u8::MAX; SLOTS], name: [[0; NAME_MAX]; SLOTS], next: 0 }
+        Self { key: None, len: 0, name: [0; NAME_MAX] }
     }
 
     /// The name of `id` in `db`, if a complete line has it.
     #[inline(never)]
     pub fn get(&mut self, db: Db, id: u32) -> Option<&[u8]> {
-        let mut i = 0;
-        while i < SLOTS && !(self.len[i] != u8::MAX && self.db[i] == db && self.id[i] == id) {
-            i += 1;
+        if self.key != Some((db, id)) {
+            self.key = Some((db, id));
+            self.len = lookup(db, id, &mut self.name);
         }
-        if i == SLOTS {
-            i = self.next % SLOTS;
-            self.next = self.next.wrapping_add(1);
-            self.db[i] = db;
-            self.id[i] = id;
-            self.len[i] = lookup(db, id, &mut self.name[i]) as u8;
-        }
-        let n = usize::from(self.len[i]);
-        if n == 0 { None } else { self.name[i].get(..n) }
+        self.name.get(..self.len).filter(|n| !n.is_empty())
     }
 }
 
 /// Streams the file; the length of the first name whose line has `id` (0 if none).
-#[inline(never)]
 fn lookup(db: Db, id: u32, name: &mut [u8; NAME_MAX]) -> usize {
+    let mut found = 0;
+    scan(db, name, &mut |n, line_id| {
+        if line_id == id {
+            found = n.len();
+        }
+        line_id == id
+    });
+    found
+}
+
+/// The id of the first line named `wanted` (`chown`'s reading of a user or group name).
+pub fn id_of(db: Db, wanted: &[u8]) -> Option<u32> {
+    let mut name = [0u8; NAME_MAX];
+    let mut found = None;
+    scan(db, &mut name, &mut |n, line_id| {
+        let hit = n == wanted;
+        if hit {
+            found = Some(line_id);
+        }
+        hit
+    });
+    found
+}
+
+/// Calls `line(name, id)` for every complete line until it returns true (the name is left in `name`).
+#[inline(never)]
+fn scan(db: Db, name: &mut [u8; NAME_MAX], line: &mut dyn FnMut(&[u8], u32) -> bool) {
     let path = match db {
         Db::Passwd => c"/etc/passwd",
         Db::Group => c"/etc/group",
     };
-    let Ok(fd) = rt::open_read(path) else { return 0 };
+    let Ok(fd) = rt::open_read(path) else { return };
     let mut p = Parser { field: 0, len: 0, long: false, num: Some(0), digits: 0 };
     let mut buf = [0u8; 4096];
-    let mut found = 0;
     'file: while let Ok(n @ 1..) = rt::read(fd, &mut buf) {
         for &c in buf.get(..n).unwrap_or(&[]) {
-            if p.feed(c, name) == Some(id) {
-                found = p.len;
+            if let Some(id) = p.feed(c, name)
+                && line(name.get(..p.len).unwrap_or(&[]), id)
+            {
                 break 'file;
             }
         }
     }
     rt::close(fd);
-    found
 }
 
 /// One line at a time: `name:password:id:...`.
@@ -87,7 +99,6 @@ struct Parser {
 
 impl Parser {
     /// Takes one byte; the id when it completes a line's id field (its `:` seen) with a usable name.
-    #[inline(never)]
     fn feed(&mut self, c: u8, name: &mut [u8; NAME_MAX]) -> Option<u32> {
         match (c, self.field) {
             (b'\n', _) => {

@@ -92,3 +92,22 @@ pub const REBOOT: usize = 142;
 pub const CLOCK_SETTIME64: usize = 112;
 /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
 pub const CLOCK_NANOSLEEP64: usize = 115;
+// The `svmq` tool's file and process calls.
+/// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
+pub const IOCTL: usize = 29;
+/// `fcntl` (the tool: `F_GETFL`; 32-bit offsets are all it needs).
+pub const FCNTL: usize = 25;
+/// `ftruncate` (the tool: 32-bit offsets on 32-bit targets, all it needs).
+pub const FTRUNCATE: usize = 46;
+/// `fsync`.
+pub const FSYNC: usize = 82;
+/// `capget`.
+pub const CAPGET: usize = 90;
+/// `unlinkat`.
+pub const UNLINKAT: usize = 35;
+/// `renameat2`.
+pub const RENAMEAT2: usize = 276;
+/// `statx`.
+pub const STATX: usize = 291;
+/// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
+pub const CLOCK_NANOSLEEP: usize = 115;

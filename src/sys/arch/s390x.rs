@@ -95,6 +95,25 @@ pub mod nr {
     pub const CLOCK_SETTIME64: usize = 259;
     /// `clock_nanosleep` (64-bit seconds, as `CLOCK_SETTIME64`).
     pub const CLOCK_NANOSLEEP64: usize = 262;
+    // The `svmq` tool's file and process calls.
+    /// `ioctl` (the tool: `TCGETS`, whether a descriptor is a terminal).
+    pub const IOCTL: usize = 54;
+    /// `fcntl` (the tool: `F_GETFL`; 32-bit offsets are all it needs).
+    pub const FCNTL: usize = 55;
+    /// `ftruncate` (the tool: 32-bit offsets on 32-bit targets, all it needs).
+    pub const FTRUNCATE: usize = 93;
+    /// `fsync`.
+    pub const FSYNC: usize = 118;
+    /// `capget`.
+    pub const CAPGET: usize = 184;
+    /// `unlinkat`.
+    pub const UNLINKAT: usize = 294;
+    /// `renameat2`.
+    pub const RENAMEAT2: usize = 347;
+    /// `statx`.
+    pub const STATX: usize = 379;
+    /// `clock_nanosleep` (on 32-bit targets with 32-bit seconds: the fallback of `CLOCK_NANOSLEEP64` before Linux 5.1).
+    pub const CLOCK_NANOSLEEP: usize = 262;
 }
 
 /// The direct `msgctl` (5.1+) always speaks `IPC_64`; the flag is refused.
