@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Guard, wait};
+use common::{Guard, spawn_blocked, wait};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -204,37 +204,6 @@ fn full_queue_timed_send_times_out_then_succeeds_when_space_appears() {
     assert_eq!(q.send_timeout(&m, SendFlags::BLOCK, ms(20_000)), Ok(()));
     assert_eq!(drain.join().unwrap().data(), b"abcdefgh");
     assert_eq!(q.recv::<8>(Select::Any).unwrap().data(), b"12345678");
-}
-
-/// Runs `wait` in a new thread and returns once that thread is asleep in the kernel (its state in
-/// `/proc/self/task/TID/stat` is `S`: svmq's deadline calls sleep nowhere but in their blocking call).
-/// A fixed pause instead raced a loaded machine: the queue could be removed before the thread had made
-/// its first attempt, which then answered EINVAL, not EIDRM.
-fn spawn_blocked<T: Send + 'static>(wait: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
-    let tid = Arc::new(AtomicI32::new(0));
-    let t2 = tid.clone();
-    let h = std::thread::spawn(move || {
-        // SAFETY: gettid has no preconditions.
-        t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
-        wait()
-    });
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        let t = tid.load(Ordering::SeqCst);
-        let stat = if t == 0 {
-            String::new()
-        } else {
-            std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).unwrap_or_default()
-        };
-        // The state follows the command name's closing parenthesis.
-        if stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('S')) {
-            // Asleep: give it a moment more, so that a sleep in another call cannot be mistaken.
-            std::thread::sleep(ms(20));
-            return h;
-        }
-        std::thread::sleep(ms(1));
-    }
-    panic!("the waiting thread never went to sleep");
 }
 
 #[test]
