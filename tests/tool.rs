@@ -1709,6 +1709,7 @@ fn pty() -> Option<std::fs::File> {
 }
 
 /// A queue of a hand-made dump: key, id, mode, uid, gid, qbytes, messages.
+#[derive(Clone)]
 struct DQ(i32, i32, u32, u32, u32, u64, Vec<(i64, Vec<u8>)>);
 
 /// A dump written from docs/dump-format.md, independently of the tool: version 1, or 2 with `limits`.
@@ -1768,42 +1769,42 @@ fn restore_checks_every_condition_before_creating_a_queue() {
         let existing = Queue::create_exclusive(svmq::Key::new(0x2ff), 0o600).unwrap();
         let cases: Vec<(Vec<u8>, &[&str], String)> = vec![
             (
-                dump_of(lim, &[DQ(0x201, 1, 0o600, 0, 0, 100, vec![]), ok_q_clone(&ok_q), DQ(0x201, 2, 0o600, 0, 0, 100, vec![])]),
+                dump_of(lim, &[DQ(0x201, 1, 0o600, 0, 0, 100, vec![]), ok_q.clone(), DQ(0x201, 2, 0o600, 0, 0, 100, vec![])]),
                 &[],
                 "svmq: restore: key 0x00000201: EEXIST: file exists (twice in the dump; nothing was created)\n".into(),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0x2ff, 1, 0o600, 0, 0, 100, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0x2ff, 1, 0o600, 0, 0, 100, vec![])]),
                 &[],
                 "svmq: restore: key 0x000002ff: EEXIST: file exists (a queue has it; nothing was created; --key picks another)\n".into(),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 1, 0o600, 0, 0, 3_000_000_000, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, 1, 0o600, 0, 0, 3_000_000_000, vec![])]),
                 &[],
                 "svmq: restore: qbytes 3000000000: EINVAL: invalid argument (the range is 0..2147483647; nothing was created)\n".into(),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 1, 0o600, u32::MAX, 0, 100, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, 1, 0o600, u32::MAX, 0, 100, vec![])]),
                 &[],
                 "svmq: restore: owner 4294967295: EINVAL: invalid argument (no such id in this user namespace; nothing was created)\n".into(),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 1, 0o600, 0, 0, 100_000, msgs(1, l.msgmax as usize + 1))]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, 1, 0o600, 0, 0, 100_000, msgs(1, l.msgmax as usize + 1))]),
                 &[],
                 format!("svmq: restore: the dump needs msgmax {} (here {}); nothing was created; --limits raises it\n", l.msgmax + 1, l.msgmax),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 1, 0o600, 0, 0, u64::from(l.msgmnb) + 1, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, 1, 0o600, 0, 0, u64::from(l.msgmnb) + 1, vec![])]),
                 &[],
                 format!("svmq: restore: the dump needs msgmnb {} (here {}); nothing was created; --limits raises it\n", l.msgmnb + 1, l.msgmnb),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 5, 0o600, 0, 0, 100, vec![]), DQ(0, 5 + 32768, 0o600, 0, 0, 100, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, 5, 0o600, 0, 0, 100, vec![]), DQ(0, 5 + 32768, 0o600, 0, 0, 100, vec![])]),
                 &["--same-id"],
                 "svmq: restore: id 5: EEXIST: file exists (two queues of the dump need its slot; nothing was created)\n".into(),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, existing.id() + 32768, 0o600, 0, 0, 100, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0, existing.id() + 32768, 0o600, 0, 0, 100, vec![])]),
                 &["--same-id"],
                 format!(
                     "svmq: restore: id {}: EEXIST: file exists (this queue holds the slot of an id of the dump (--same-id); nothing was created)\n",
@@ -1811,7 +1812,7 @@ fn restore_checks_every_condition_before_creating_a_queue() {
                 ),
             ),
             (
-                dump_of(lim, &[ok_q_clone(&ok_q), DQ(0x300, 1, 0o600, 0, 0, 100, vec![])]),
+                dump_of(lim, &[ok_q.clone(), DQ(0x300, 1, 0o600, 0, 0, 100, vec![])]),
                 &["--key", "0x301"],
                 "svmq: restore: --key restores a dump of one queue; this one has more; nothing was created\n".into(),
             ),
@@ -1830,7 +1831,7 @@ fn restore_checks_every_condition_before_creating_a_queue() {
         }
         // msgmni: the queues there are count.
         std::fs::write("/proc/sys/kernel/msgmni", "2").unwrap();
-        let f = file(dump_of(lim, &[ok_q_clone(&ok_q), DQ(0, 1, 0o600, 0, 0, 100, vec![])]));
+        let f = file(dump_of(lim, &[ok_q.clone(), DQ(0, 1, 0o600, 0, 0, 100, vec![])]));
         assert_eq!(
             fails(&["restore", "-i", &f], 1),
             "svmq: restore: the dump needs msgmni 3 (here 2); nothing was created; --limits raises it\n"
@@ -1850,7 +1851,7 @@ fn restore_checks_every_condition_before_creating_a_queue() {
         ok(&["restore", "-i", &f, "--limits"]);
         assert_eq!(common::read_proc("msgmax"), l.msgmax * 4);
         remove_all();
-        let f = file(dump_of(None, &[ok_q_clone(&ok_q)]));
+        let f = file(dump_of(None, std::slice::from_ref(&ok_q)));
         assert_eq!(ok(&["restore", "-i", &f, "--check"]), "restorable here: 1 queue(s)\n");
         assert_eq!(svmq::queues().unwrap().count(), 0, "--check creates nothing");
         let out = ok(&["restore", "-i", &f]);
@@ -1861,10 +1862,6 @@ fn restore_checks_every_condition_before_creating_a_queue() {
         assert_eq!((st.mode, st.qbytes, st.uid), (0o644, 16384, 0));
         remove_all();
     });
-}
-
-fn ok_q_clone(q: &DQ) -> DQ {
-    DQ(q.0, q.1, q.2, q.3, q.4, q.5, q.6.clone())
 }
 
 #[test]
